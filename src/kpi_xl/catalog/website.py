@@ -1,0 +1,5 @@
+"""TODO(website): filled in by the catalog work."""
+
+from __future__ import annotations
+
+__all__: list[str] = []
