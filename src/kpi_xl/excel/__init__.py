@@ -1,0 +1,1 @@
+"""The excel face of kpi-xl."""

@@ -1,0 +1,1 @@
+"""The templates face of kpi-xl."""
