@@ -12,7 +12,7 @@ def assert_close(actual: Any, expected: Any, *, rel: float = REL, abs_tol: float
     if isinstance(expected, (tuple, list)):
         assert isinstance(actual, (tuple, list)), f"expected a sequence, got {actual!r}"
         assert len(actual) == len(expected), f"{actual!r} != {expected!r}"
-        for a, e in zip(actual, expected):
+        for a, e in zip(actual, expected, strict=False):
             assert_close(a, e, rel=rel, abs_tol=abs_tol)
         return
     if isinstance(expected, bool) or expected is None or isinstance(expected, str):

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import assert_close
 
+from helpers import assert_close
 from kpi_xl import catalog
 from kpi_xl.core.errors import NoResultError, error_for_code
 
@@ -15,7 +15,7 @@ CASES = [(d, i, e) for d in catalog.all_entries() for i, e in enumerate(d.exampl
 
 
 def _case_id(case):
-    d, i, e = case
+    d, i, _e = case
     return f"{d.id}-{i}"
 
 

@@ -29,6 +29,110 @@ def fail(message: str, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
+@app.command("list")
+def list_kpis(
+    category: str | None = typer.Option(None, "--category", "-c", help="Only this category."),
+    kind: str | None = typer.Option(None, "--kind", help="kpi, variant, helper or uncertainty."),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON array instead of a table."),
+) -> None:
+    """List the catalog: every KPI, variant and helper."""
+    from kpi_xl import catalog
+
+    if category and category.lower() not in catalog.categories():
+        fail(f"unknown category {category!r}; categories: {', '.join(catalog.categories())}")
+    entries = catalog.all_entries(category=category, kind=kind)
+    if as_json:
+        import json
+
+        typer.echo(json.dumps([d.to_dict() for d in entries], indent=2, default=str))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"kpi-xl catalog ({len(entries)} entries)", show_lines=False)
+    for col in ("id", "Excel", "category", "level", "lead/lag", "unit", "direction", "formula"):
+        table.add_column(col, overflow="fold")
+    for d in entries:
+        table.add_row(d.id, d.excel_name, d.category, d.level or "—", d.indicator or "—",
+                      d.unit, d.direction.replace("_is_better", "").replace("_is_", " is "),
+                      d.formula)
+    Console().print(table)
+
+
+@app.command()
+def explain(kpi: str = typer.Argument(..., help="A KPI id, alias or Excel name.")) -> None:
+    """Explain one KPI: definition, formula, arguments, edge cases, worked examples."""
+    from rich.console import Console
+    from rich.markdown import Markdown
+
+    from kpi_xl import catalog
+    from kpi_xl.docs import entry_markdown
+
+    d = catalog.get(kpi)
+    Console().print(Markdown(entry_markdown(d)))
+
+
+@app.command()
+def compute(
+    path: str = typer.Argument(..., help="A CSV or Parquet file with one row per observation."),
+    kpi: list[str] = typer.Option(..., "--kpi", "-k", help="id:column[,column][:option=value;...], repeatable."),
+    by: str | None = typer.Option(None, "--by", help="day, week, month, quarter or year."),
+    date: str | None = typer.Option(None, "--date", help="The date column (default: detected)."),
+    dim: list[str] = typer.Option([], "--dim", help="Group also by this column (repeatable)."),
+    fiscal_year_start: int = typer.Option(1, "--fiscal-year-start", help="First month of the fiscal year."),
+    target: list[str] = typer.Option([], "--target", help="kpi=value: add target and status columns."),
+    fmt: str = typer.Option("table", "--format", "-f", help="table, csv or json."),
+    output: str | None = typer.Option(None, "--output", "-o", help="Write to this file instead of stdout."),
+) -> None:
+    """Compute a KPI table from a CSV or Parquet file."""
+    from kpi_xl.io import read_table, write_atomic
+
+    if fmt not in ("table", "csv", "json"):
+        fail(f"unknown format {fmt!r}; use table, csv or json")
+    targets = {}
+    for t in target:
+        name, _, value = t.partition("=")
+        try:
+            targets[name.strip()] = float(value)
+        except ValueError:
+            fail(f"--target {t!r} must look like kpi=number")
+    from kpi_xl.frame import kpi_table
+
+    data = read_table(path)
+    result = kpi_table(data, kpi, by=by, date=date, dims=dim,
+                       fiscal_year_start=fiscal_year_start, targets=targets)
+    if fmt == "csv":
+        text = result.to_csv(index=False)
+    elif fmt == "json":
+        text = result.to_json(orient="records", indent=2)
+    else:
+        if output:
+            text = result.to_string(index=False) + "\n"
+        else:
+            _print_table(result)
+            return
+    if output:
+        write_atomic(output, text.encode())
+    else:
+        typer.echo(text, nl=False)
+
+
+def _print_table(frame: object) -> None:
+    import pandas as pd
+    from rich.console import Console
+    from rich.table import Table
+
+    assert isinstance(frame, pd.DataFrame)
+    table = Table()
+    for col in frame.columns:
+        table.add_column(str(col), justify="right" if frame[col].dtype.kind in "fi" or
+                         str(frame[col].dtype) == "Float64" else "left")
+    for row in frame.itertuples(index=False):
+        table.add_row(*("—" if pd.isna(v) else f"{v:,.4g}" if isinstance(v, float) else str(v)
+                        for v in row))
+    Console().print(table)
+
+
 def _register_faces() -> None:
     # Each face adds its own commands; imports stay inside the face's package.
     from kpi_xl.excel.commands import register as register_excel

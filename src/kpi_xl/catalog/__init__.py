@@ -9,21 +9,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 # Importing the entry modules registers their definitions, in spec order.
 from kpi_xl.catalog import (  # noqa: F401
     finance,
-    saas,
     marketing,
-    website,
+    operations,
+    saas,
     sales,
     service,
-    operations,
     targets,
     uncertainty,
+    website,
 )
 from kpi_xl.catalog.schema import REGISTRY, Example, KpiDef, Param, Rollup
+from kpi_xl.core.errors import UnknownKpiError
 
 __all__ = ["Example", "KpiDef", "Param", "Rollup", "all_entries", "categories", "get", "ids"]
 
@@ -55,6 +54,7 @@ def get(key: str) -> KpiDef:
     for d in REGISTRY.values():
         if d.id == low or d.excel_name == up or low in d.aliases:
             return d
-    raise KeyError(f"unknown KPI {key!r}; run 'kpi-xl list' to see the catalog")
+    raise UnknownKpiError(f"unknown KPI {key!r}; run 'kpi-xl list' to see the catalog",
+                          argument="kpi", value=key)
 
 

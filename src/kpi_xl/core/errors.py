@@ -18,7 +18,8 @@ The tree::
     │   ├── SubsetError              E-SUBSET  #NUM!
     │   ├── OutOfRangeError          E-RANGE   #NUM!
     │   └── DomainError              E-DOMAIN  #NUM!
-    └── KpiTypeError (TypeError)     E-TYPE    #VALUE!
+    ├── KpiTypeError (TypeError)     E-TYPE    #VALUE!
+    └── UnknownKpiError (KeyError)   E-NAME    #NAME?  -- no catalog entry by that name
 
 The three :class:`NoResultError` conditions are raised inside the math and turned into ``None``
 by the public functions (the spec's Python default); the Excel face and
@@ -43,6 +44,7 @@ __all__ = [
     "NoResultError",
     "OutOfRangeError",
     "SubsetError",
+    "UnknownKpiError",
     "error_for_code",
 ]
 
@@ -80,6 +82,16 @@ class KpiTypeError(KpiError, TypeError):
 
     code = "E-TYPE"
     excel = "#VALUE!"
+
+
+class UnknownKpiError(KpiError, KeyError):
+    """No catalog entry has this id, alias or Excel name."""
+
+    code = "E-NAME"
+    excel = "#NAME?"
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
 
 
 class NoResultError(KpiValueError):

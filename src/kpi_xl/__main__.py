@@ -1,0 +1,3 @@
+from kpi_xl.cli import main
+
+main()
