@@ -136,10 +136,12 @@ def _print_table(frame: object) -> None:
 def _register_faces() -> None:
     # Each face adds its own commands; imports stay inside the face's package.
     from kpi_xl.excel.commands import register as register_excel
+    from kpi_xl.recalc.commands import register as register_recalc
     from kpi_xl.templates.commands import register as register_templates
 
     register_excel(app)
     register_templates(app)
+    register_recalc(app)
 
 
 def main(argv: list[str] | None = None) -> None:
