@@ -10,7 +10,12 @@ import numpy as np
 
 from kpi_xl.catalog.rollups import mean_of, sums
 from kpi_xl.catalog.schema import Example, Param, Rollup, kpi
-from kpi_xl.core.errors import DomainError, EmptyInputError, NegativeValueError
+from kpi_xl.core.errors import (
+    DomainError,
+    EmptyInputError,
+    MissingValueError,
+    NegativeValueError,
+)
 from kpi_xl.core.validate import (
     amount,
     choice,
@@ -134,8 +139,10 @@ def _shrinkage_rate_rollup(fn: Callable[..., Any]) -> Rollup:
         out = {"book_inventory": book,
                "physical_inventory": np.asarray(physical_inventory, dtype=float)}
         if choice(basis, "basis", SHRINK_BASES) == "sales":
-            out["sales"] = (np.full(book.shape, np.nan) if sales is None
-                            else np.asarray(sales, dtype=float))
+            if sales is None:
+                raise MissingValueError("E-MISSING: the sales basis needs a 'sales' column",
+                                        argument="sales")
+            out["sales"] = np.asarray(sales, dtype=float)
         else:
             out["sales"] = np.zeros(book.shape)
         return out
@@ -263,6 +270,17 @@ def shrinkage_avg(values: Any) -> float:
 
 # --- Turnover -----------------------------------------------------------------------------
 
+def _turnover_rollup(fn: Callable[..., Any]) -> Rollup:
+    def prepare(cogs: Any, **_: Any) -> dict[str, np.ndarray]:
+        return {"cogs": np.asarray(cogs, dtype=float)}
+
+    def finalize(cogs: float, inventory_begin: Any = None, inventory_end: Any = None) -> float:
+        return fn(cogs, inventory_begin, inventory_end)
+
+    return Rollup(components=("cogs",), prepare=prepare, finalize=finalize,
+                  numerator=("cogs",), denominator=())
+
+
 @kpi(
     excel="KPI_INVENTORY_TURNOVER", name="Inventory turnover", category="operations",
     level="operational", indicator="lagging", unit="multiple", direction="higher_is_better",
@@ -284,11 +302,10 @@ def shrinkage_avg(values: Any) -> float:
               Example((600_000, -10, 160_000), error="E-NEG"),
               Example((None, 140_000, 160_000), error="E-MISSING")),
     references=("[dqydj-turnover]", "[asystems-turnover]"),
+    rollup=_turnover_rollup,
     native="SUM({cogs})/AVERAGE({inventory_begin},{inventory_end})",
-    aggregation="none",
-    rollup_note="Not rolled up by summing: inventory is a stock, so quarterly averages do not "
-                "add up to a yearly one. Recompute from the longer period's COGS and average "
-                "inventory.",
+    aggregation_note="COGS (a flow) is summed over the group's rows; inventory (a stock) is "
+                     "given once per group as options and never summed.",
 )
 def inventory_turnover(cogs: Any, inventory_begin: Any, inventory_end: Any = None) -> float:
     """

@@ -15,13 +15,13 @@ import numpy as np
 
 from kpi_xl.catalog.schema import Rollup
 from kpi_xl.core.errors import EmptyInputError
-from kpi_xl.core.validate import value_array
+from kpi_xl.core.validate import number_rows, value_array
 
 __all__ = ["mean_of", "sums"]
 
 
-def _as_float(values: Any) -> np.ndarray:
-    return np.asarray(values, dtype=float)
+def _as_float(values: Any, name: str) -> np.ndarray:
+    return number_rows(values, name)
 
 
 def sums(*params: str, numerator: tuple[str, ...] = (), denominator: tuple[str, ...] = ()
@@ -30,7 +30,7 @@ def sums(*params: str, numerator: tuple[str, ...] = (), denominator: tuple[str, 
 
     def build(fn: Callable[..., Any]) -> Rollup:
         def prepare(**columns: Any) -> dict[str, np.ndarray]:
-            return {p: _as_float(columns[p]) for p in params}
+            return {p: _as_float(columns[p], p) for p in params}
 
         def finalize(**totals: Any) -> Any:
             args = [totals.pop(p) for p in params]
@@ -49,7 +49,7 @@ def mean_of(param: str, check: Callable[[np.ndarray, str], None] | None = None
 
     def build(fn: Callable[..., Any]) -> Rollup:
         def prepare(**columns: Any) -> dict[str, np.ndarray]:
-            vals = _as_float(columns[param])
+            vals = _as_float(columns[param], param)
             valid = ~np.isnan(vals)
             if check is not None:
                 check(value_array(vals, param), param)

@@ -181,11 +181,11 @@ def average_purchase_value(revenue: Any, orders: Any) -> float:
     examples=(Example((2_000, 800), 2.5), Example((5, 0), error="E-DIV0"),
               Example((2_000, -1), error="E-NEG"), Example((2_000, None), error="E-MISSING")),
     references=("[softscotch]",),
+    rollup=sums("orders", "unique_customers"),
     native="SUM({orders})/SUM({unique_customers})",
-    aggregation="none",
-    rollup_note="Not rolled up by summing: distinct customers are not additive across periods "
-                "(one customer buying in two months is one customer for the quarter). "
-                "Recompute from the longer period's own distinct count.",
+    aggregation_note="A ratio of sums across disjoint customer segments. Distinct customers "
+                     "are not additive over time (one customer buying in two months is one "
+                     "customer for the quarter): for a longer period use its own distinct count.",
 )
 def purchase_frequency(orders: Any, unique_customers: Any) -> float:
     """
@@ -227,20 +227,17 @@ def quota_attainment(actual_sales: Any, quota: Any) -> float:
 
 
 def _activity_rollup(fn: Callable[..., Any]) -> Rollup:
-    """Activities and rep-months are both additive (over reps, teams and months)."""
+    """Calls and emails are summed over the group's rows; reps and months describe the group
+    (one value each, passed as options), so they are never summed."""
 
-    def prepare(calls: Any, emails: Any, reps: Any, months: Any, **_: Any
-                ) -> dict[str, np.ndarray]:
-        def f(x: Any) -> np.ndarray:
-            return np.asarray(x, dtype=float)
+    def prepare(calls: Any, emails: Any, **_: Any) -> dict[str, np.ndarray]:
+        return {"calls": np.asarray(calls, dtype=float), "emails": np.asarray(emails, dtype=float)}
 
-        return {"calls": f(calls), "emails": f(emails), "rep_months": f(reps) * f(months)}
+    def finalize(calls: float, emails: float, reps: Any = None, months: Any = None) -> float:
+        return fn(calls, emails, reps, months)
 
-    def finalize(calls: float, emails: float, rep_months: float) -> float:
-        return fn(calls, emails, rep_months, 1)
-
-    return Rollup(components=("calls", "emails", "rep_months"), prepare=prepare,
-                  finalize=finalize, numerator=("calls", "emails"), denominator=("rep_months",))
+    return Rollup(components=("calls", "emails"), prepare=prepare, finalize=finalize,
+                  numerator=("calls", "emails"), denominator=())
 
 
 @kpi(
@@ -262,9 +259,12 @@ def _activity_rollup(fn: Callable[..., Any]) -> Rollup:
               Example((1_800, 2_700, 5, 0), error="E-DIV0"),
               Example((1_800, 2_700, -5, 3), error="E-NEG"),
               Example((1_800, None, 5, 3), error="E-MISSING")),
-    references=(),
+    references=("[phoenixnap-ll]", "[kpitree-ll]"),
     rollup=_activity_rollup,
     native="(SUM({calls})+SUM({emails}))/{reps}/{months}",
+    source="seed article ('monthly calls and emails')",
+    aggregation_note="Calls and emails add up over rows; reps and months are the group's "
+                     "headcount and length, given once (e.g. reps=5;months=3 for a quarter).",
     decision="Defined by the seed article ('monthly calls and emails'); no external formula "
              "source. The per-rep, per-month normalisation is a project decision.",
 )

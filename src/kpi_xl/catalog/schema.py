@@ -63,9 +63,10 @@ LEVELS = ("strategic", "operational", "functional")
 INDICATORS = ("leading", "lagging")
 DIRECTIONS = ("higher_is_better", "lower_is_better", "target_is_best", "context")
 ENTRY_KINDS = ("kpi", "variant", "helper", "uncertainty")
-#: How an argument is read. ``amount``/``count`` accept a scalar or a range that is summed.
+#: How an argument is read. ``amount``/``count`` accept a scalar or a range that is summed;
+#: ``list`` is a range that is not one value per data row (holidays).
 PARAM_KINDS = ("number", "amount", "count", "ratio", "range", "scores", "durations", "dates",
-               "date", "text", "flag", "integer")
+               "date", "text", "flag", "integer", "list")
 #: Arguments that take a whole column of data in a KPI table (kpi_xl.frame).
 DATA_KINDS = ("amount", "count", "range", "scores", "durations", "dates")
 

@@ -51,6 +51,8 @@ __all__ = [
 
 def _show(value: Any) -> str:
     """A short, readable rendering of a bad value for error messages."""
+    if hasattr(value, "item") and getattr(value, "ndim", 1) == 0:  # numpy scalar -> plain
+        value = value.item()
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 

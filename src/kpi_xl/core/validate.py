@@ -42,6 +42,7 @@ __all__ = [
     "is_blank",
     "nonnegative",
     "number",
+    "number_rows",
     "optional_number",
     "score_array",
     "score_rows",
@@ -100,18 +101,22 @@ def flatten(values: Any) -> np.ndarray:
         kind = _pandas_kind(values)
         if kind == "numeric":
             return np.asarray(to_numpy(dtype=float, na_value=np.nan)).ravel()
+        if kind == "datetime":
+            return np.asarray(to_numpy(dtype="datetime64[ns]", na_value=np.datetime64("NaT"))).ravel()
         arr = np.asarray(to_numpy(dtype=object)).ravel()
         return arr
     if isinstance(values, np.ndarray):
         if values.dtype.kind in "iuf":
             return values.astype(float, copy=False).ravel()
+        if values.dtype.kind == "M":  # keep timestamps as timestamps (object would give ints)
+            return values.ravel()
         return values.astype(object).ravel()
     if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
         values = [values]
     flat: list[Any] = []
     _flatten_into(values, flat)
-    if all(_is_number(v) for v in flat):
-        return np.asarray(flat, dtype=float)
+    if all(v is None or _is_number(v) for v in flat):
+        return np.asarray([np.nan if v is None else v for v in flat], dtype=float)
     out = np.empty(len(flat), dtype=object)
     out[:] = flat
     return out
@@ -119,17 +124,20 @@ def flatten(values: Any) -> np.ndarray:
 
 def _pandas_kind(obj: Any) -> str:
     dtypes = [obj.dtype] if hasattr(obj, "dtype") else list(obj.dtypes)
-    for dt in dtypes:
-        kind = getattr(dt, "kind", "O")
-        if kind not in "iuf":
-            return "object"
-    return "numeric"
+    kinds = {getattr(dt, "kind", "O") for dt in dtypes}
+    if kinds <= set("iuf"):
+        return "numeric"
+    if kinds == {"M"} and all(getattr(dt, "tz", None) is None for dt in dtypes):
+        return "datetime"
+    return "object"
 
 
 def _flatten_into(values: Iterable[Any], out: list[Any]) -> None:
     for v in values:
+        # Nested ranges (lists, arrays, Series) are flattened; scalars that merely have a
+        # to_numpy method (pandas Timestamp, NaT) are not ranges.
         if isinstance(v, (list, tuple, np.ndarray)) or (
-            hasattr(v, "to_numpy") and not isinstance(v, (str, bytes))
+            hasattr(v, "to_numpy") and hasattr(v, "__len__") and not isinstance(v, (str, bytes))
         ):
             _flatten_into(np.asarray(v, dtype=object).ravel().tolist(), out)
         else:
@@ -160,14 +168,20 @@ def value_array(values: Any, name: str, *, invalid: str = "error") -> np.ndarray
             else:
                 raise KpiTypeError.bad(name, v, f"{_describe_type(v)} (pass invalid='ignore' to skip it)")
         arr = nums[keep]
-    finite = np.isfinite(arr)
-    if finite.all():  # the common case: one pass, no copy
-        return arr
-    infinite = ~finite & ~np.isnan(arr)
-    if infinite.any() and mode == "error":
-        raise OutOfRangeError.bad(name, float(arr[infinite][0]),
-                                  "infinite values are not valid observations")
-    return arr[finite]
+    blank = np.isnan(arr)
+    if blank.any():
+        arr = arr[~blank]
+    # A sum is the cheapest full pass that notices an infinity; only then look closer.
+    with np.errstate(over="ignore", invalid="ignore"):
+        suspicious = arr.size and not math.isfinite(float(arr.sum()))
+    if suspicious:
+        infinite = np.isinf(arr)
+        if infinite.any():
+            if mode == "error":
+                raise OutOfRangeError.bad(name, float(arr[infinite][0]),
+                                          "infinite values are not valid observations")
+            arr = arr[~infinite]
+    return arr
 
 
 def score_array(values: Any, name: str, low: int, high: int, *, invalid: str = "error") -> np.ndarray:
@@ -320,6 +334,7 @@ def to_datetime64(values: Any, name: str) -> np.ndarray:
 
 
 _EXCEL_EPOCH = np.datetime64("1899-12-30T00:00:00", "ns")
+_MAX_SERIAL = 132_000.0  # 2261-05-24, inside datetime64[ns]'s range
 
 
 def _one_datetime(v: Any, name: str) -> np.datetime64:
@@ -328,7 +343,8 @@ def _one_datetime(v: Any, name: str) -> np.datetime64:
     if isinstance(v, (bool, np.bool_)):
         raise KpiTypeError.bad(name, v, "a boolean is not a date")
     if _is_number(v):  # an Excel serial date (1900 date system)
-        if not math.isfinite(float(v)) or not 0 <= float(v) < 2958466:
+        # datetime64[ns] ends in April 2262 (serial curtailed there, not wrapped around)
+        if not math.isfinite(float(v)) or not 0 <= float(v) < _MAX_SERIAL:
             raise DomainError.bad(name, v, "not a valid Excel date serial")
         return _EXCEL_EPOCH + np.timedelta64(round(float(v) * 86_400_000_000), "us")
     if isinstance(v, (_dt.datetime, _dt.date, np.datetime64)) or type(v).__name__ == "Timestamp":
@@ -341,6 +357,28 @@ def _one_datetime(v: Any, name: str) -> np.datetime64:
     raise KpiTypeError.bad(name, v, f"{type(v).__name__} is not a date")
 
 
+def number_rows(values: Any, name: str, *, invalid: str = "error") -> np.ndarray:
+    """Row-aligned numbers for roll-ups: ``float64`` of the input's length, blanks as NaN.
+
+    Text and booleans are E-TYPE, or NaN with ``invalid="ignore"``.
+
+    >>> number_rows([1, None, "", 2], "x")
+    array([ 1., nan, nan,  2.])
+    """
+    arr = flatten(values)
+    if arr.dtype != object:
+        return arr
+    out = np.full(len(arr), np.nan)
+    for i, v in enumerate(arr):
+        if is_blank(v):
+            continue
+        if _is_number(v):
+            out[i] = float(v)
+        elif invalid == "error":
+            raise KpiTypeError.bad(name, v, f"{_describe_type(v)} (pass invalid='ignore' to skip it)")
+    return out
+
+
 def score_rows(values: Any, name: str, low: int, high: int, *, invalid: str = "error") -> np.ndarray:
     """Row-aligned survey responses for roll-ups: a ``float64`` array of the same length as
     the input, blanks (and, with ``invalid="ignore"``, invalid responses) as NaN.
@@ -349,19 +387,7 @@ def score_rows(values: Any, name: str, low: int, high: int, *, invalid: str = "e
     array([10., nan,  7.])
     """
     mode = choice(invalid, "invalid", INVALID_MODES)
-    arr = flatten(values)
-    if arr.dtype == object:
-        out = np.full(len(arr), np.nan)
-        for i, v in enumerate(arr):
-            if is_blank(v):
-                continue
-            if _is_number(v):
-                out[i] = float(v)
-            elif mode == "error":
-                raise KpiTypeError.bad(name, v, f"{_describe_type(v)} (pass invalid='ignore' to skip it)")
-        arr = out
-    else:
-        arr = arr.astype(float, copy=True)
+    arr = number_rows(values, name, invalid=mode).copy()
     with np.errstate(invalid="ignore"):
         bad = (arr < low) | (arr > high) | (arr != np.floor(arr))
     bad &= ~np.isnan(arr)
