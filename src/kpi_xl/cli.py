@@ -7,7 +7,7 @@ code 2 -- never a traceback.
 from __future__ import annotations
 
 import sys
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import typer
 
@@ -46,17 +46,22 @@ def list_kpis(
 
         typer.echo(json.dumps([d.to_dict() for d in entries], indent=2, default=str))
         return
-    from rich.console import Console
     from rich.table import Table
 
+    console = _console()
+    wide = console.width >= 150
     table = Table(title=f"kpi-xl catalog ({len(entries)} entries)", show_lines=False)
-    for col in ("id", "Excel", "category", "level", "lead/lag", "unit", "direction", "formula"):
-        table.add_column(col, overflow="fold")
+    for col in ("id", "Excel", "category", "level", "lead/lag", "unit", "direction"):
+        table.add_column(col, no_wrap=col in ("id", "Excel"))
+    if wide:
+        table.add_column("formula", overflow="fold")
     for d in entries:
-        table.add_row(d.id, d.excel_name, d.category, d.level or "—", d.indicator or "—",
-                      d.unit, d.direction.replace("_is_better", "").replace("_is_", " is "),
-                      d.formula)
-    Console().print(table)
+        row = [d.id, d.excel_name, d.category, d.level or "—", d.indicator or "—", d.unit,
+               d.direction.replace("_is_better", "").replace("_is_", " is ")]
+        table.add_row(*row, *([d.formula] if wide else []))
+    console.print(table)
+    if not wide:
+        console.print("Formulas: kpi-xl explain ID, or a wider terminal.", style="dim")
 
 
 @app.command()
@@ -109,7 +114,12 @@ def compute(
         if output:
             text = result.to_string(index=False) + "\n"
         else:
-            _print_table(result)
+            from kpi_xl.frame import parse_kpi_spec
+
+            specs = [parse_kpi_spec(k) for k in kpi]
+            units = {sp.name: sp.definition.unit for sp in specs}
+            units.update({f"{sp.name}_target": sp.definition.unit for sp in specs})
+            _print_table(result, units)
             return
     if output:
         write_atomic(output, text.encode())
@@ -117,20 +127,38 @@ def compute(
         typer.echo(text, nl=False)
 
 
-def _print_table(frame: object) -> None:
-    import pandas as pd
+def _console() -> Any:
     from rich.console import Console
+
+    # Piped output has no terminal width; don't squeeze tables into 80 columns there.
+    return Console() if sys.stdout.isatty() else Console(width=200)
+
+
+def _print_table(frame: Any, units: dict[str, str]) -> None:
     from rich.table import Table
 
-    assert isinstance(frame, pd.DataFrame)
     table = Table()
     for col in frame.columns:
-        table.add_column(str(col), justify="right" if frame[col].dtype.kind in "fi" or
-                         str(frame[col].dtype) == "Float64" else "left")
+        numeric = frame[col].dtype.kind in "fi" or str(frame[col].dtype) == "Float64"
+        table.add_column(str(col), justify="right" if numeric else "left")
     for row in frame.itertuples(index=False):
-        table.add_row(*("—" if pd.isna(v) else f"{v:,.4g}" if isinstance(v, float) else str(v)
-                        for v in row))
-    Console().print(table)
+        table.add_row(*(_cell(v, units.get(str(c), "")) for c, v in zip(frame.columns, row, strict=False)))
+    _console().print(table)
+
+
+def _cell(value: Any, unit: str) -> str:
+    """Display a value by its KPI's unit: ratios as percentages, others readably."""
+    import pandas as pd
+
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return "—"
+    if not isinstance(value, float):
+        return str(value)
+    if unit == "ratio":
+        return f"{value:.1%}"
+    if unit in ("score", "scale_mean", "multiple", "duration", "periods", "rate"):
+        return f"{value:,.2f}"
+    return f"{value:,.4g}" if abs(value) < 1e6 else f"{value:,.0f}"
 
 
 def _register_faces() -> None:
