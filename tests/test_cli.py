@@ -71,3 +71,12 @@ def test_user_errors_are_one_line_exit_2(tmp_path):
         lines = out.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("kpi-xl: error:"), out.stderr
         assert "Traceback" not in out.stderr
+
+
+def test_compute_reads_parquet(tmp_path):
+    data = pd.read_csv(SAMPLE, parse_dates=["date"])
+    pq = tmp_path / "survey.parquet"
+    data.to_parquet(pq)
+    out = run("compute", str(pq), "--kpi", "nps:score", "--by", "year", "-f", "json")
+    rows = json.loads(out.stdout)
+    assert abs(rows[0]["nps"] - kpi_xl.nps(data["score"])) < 1e-9
