@@ -193,6 +193,7 @@ def score_array(values: Any, name: str, low: int, high: int, *, invalid: str = "
     >>> score_array([10, 9, None, 0], "scores", 0, 10)
     array([10.,  9.,  0.])
     """
+    invalid = choice(invalid, "invalid", INVALID_MODES)
     arr = value_array(values, name, invalid=invalid)
     # Two cheap reductions first: the common, valid case never allocates a mask.
     if arr.size and (arr.min() < low or arr.max() > high or not np.array_equal(arr, np.floor(arr))):
