@@ -1,19 +1,17 @@
 """File input/output for the CLI: reading data tables and writing files atomically.
 
-Kept out of the core (which does no I/O). Writes go to a temporary file in the target
-folder, are fsynced, then atomically renamed over the target: a crash never leaves a
-half-written file.
+Kept out of the core (which does no I/O). Writes are atomic (:mod:`kpi_xl.fsutil`).
 """
 
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
 from kpi_xl.cli import UserError
+from kpi_xl.fsutil import write_bytes_atomic
 
 __all__ = ["read_table", "write_atomic"]
 
@@ -38,16 +36,4 @@ def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
 
 def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
     """Write ``data`` to ``path`` via temp file + fsync + atomic rename."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
+    write_bytes_atomic(path, data)

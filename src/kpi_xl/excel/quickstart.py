@@ -19,7 +19,6 @@ import contextlib
 import datetime as dt
 import importlib.util
 import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +33,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from kpi_xl import catalog
 from kpi_xl.catalog.schema import Example, KpiDef
 from kpi_xl.excel.adapter import ExcelFunction
+from kpi_xl.fsutil import atomic_path
 
 __all__ = ["CONF_SHEET", "EXAMPLES_SHEET", "UDF_MODULE", "Block", "build_workbook",
            "example_blocks", "write_quickstart"]
@@ -243,22 +243,9 @@ def write_quickstart(name: str, directory: str | os.PathLike[str] = ".", *,
     target = folder / f"{stem}{'.xlsm' if macro else '.xlsx'}"
     if target.exists() and not force:
         raise FileExistsError(f"{target} already exists (pass --force to replace it)")
-    folder.mkdir(parents=True, exist_ok=True)
     wb = build_workbook(macro=macro)
-    fd, tmp = tempfile.mkstemp(prefix=f".{stem}.", suffix=target.suffix, dir=folder)
-    os.close(fd)
-    try:
+    with atomic_path(target, overwrite=force) as tmp:
         wb.save(tmp)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0600; honour the umask
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
     return target
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import typer
+
+from kpi_xl.fsutil import atomic_path
 
 __all__ = ["fmt_value", "register", "write_atomic"]
 
@@ -36,23 +35,8 @@ def fmt_value(value: Any, unit: str) -> str:
 
 def write_atomic(dest: Path, write: Any, *, force: bool) -> Any:
     """Call ``write(tmp_path)`` then move the file into place; never clobber without force."""
-    dest = dest.resolve()
-    if dest.exists() and not force:
-        raise FileExistsError(f"{dest} exists; use --force to overwrite it")
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.stem}-", suffix=dest.suffix, dir=dest.parent)
-    os.close(fd)
-    try:
-        result = write(Path(tmp))
-        if force:
-            os.replace(tmp, dest)
-        else:
-            os.link(tmp, dest)  # atomic, and fails if dest appeared meanwhile
-            os.unlink(tmp)
-        return result
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
+    with atomic_path(dest.resolve(), overwrite=force) as tmp:
+        return write(tmp)
 
 
 def register(app: typer.Typer) -> None:

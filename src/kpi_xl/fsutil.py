@@ -1,0 +1,102 @@
+"""Atomic file output, in one place for every face that writes files.
+
+A new file is written to a temporary file in the target's folder, flushed and fsynced, given
+the permissions a normally created file would have (the umask's), then moved over the target
+with one atomic rename, and the folder is fsynced. A crash at any moment leaves either the old
+file or the complete new one, never a half-written file; a failure removes the temporary file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+__all__ = ["TEMP_SUFFIX", "atomic_output", "atomic_path", "write_bytes_atomic"]
+
+#: Every temporary file kpi-xl creates ends with this, so stray ones are recognisable.
+TEMP_SUFFIX = ".kpi-xl.tmp"
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _fsync(path: str | Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(folder: Path) -> None:
+    with contextlib.suppress(OSError):  # not every filesystem can fsync a directory
+        _fsync(folder)
+
+
+@contextlib.contextmanager
+def atomic_path(target: str | Path, *, overwrite: bool = True,
+                backup: str | Path | None = None) -> Iterator[Path]:
+    """Yield a temporary path to write (by any library); on success move it to ``target``.
+
+    ``overwrite=False`` refuses to replace a file that exists (checked atomically with a
+    hard link where the filesystem allows it). ``backup`` keeps the old target under that name.
+    """
+    target = Path(target)
+    folder = target.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    if not overwrite and target.exists():
+        raise FileExistsError(f"{target} already exists (pass --force to replace it)")
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=TEMP_SUFFIX, dir=folder)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        _fsync(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0600
+        if backup is not None and target.exists():
+            _copy_backup(target, Path(backup))
+        if overwrite:
+            os.replace(tmp, target)
+        else:
+            try:
+                os.link(tmp, target)  # atomic and fails if target appeared meanwhile
+            except FileExistsError:
+                raise FileExistsError(f"{target} already exists (pass --force to replace it)") from None
+            except OSError:  # no hard links here (some network filesystems)
+                os.replace(tmp, target)
+        _fsync_dir(folder)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
+@contextlib.contextmanager
+def atomic_output(target: str | Path, *, overwrite: bool = True,
+                  backup: str | Path | None = None) -> Iterator[BinaryIO]:
+    """Like :func:`atomic_path`, yielding an open binary file instead of a path."""
+    with atomic_path(target, overwrite=overwrite, backup=backup) as tmp, open(tmp, "w+b") as fh:
+        yield fh
+        fh.flush()
+
+
+def write_bytes_atomic(target: str | Path, data: bytes, *, overwrite: bool = True) -> None:
+    with atomic_output(target, overwrite=overwrite) as fh:
+        fh.write(data)
+
+
+def _copy_backup(target: Path, backup: Path) -> None:
+    """Put a copy of ``target`` at ``backup`` atomically (hard link where possible)."""
+    with atomic_path(backup) as tmp:
+        tmp.unlink()
+        try:
+            os.link(target, tmp)
+        except OSError:
+            shutil.copy2(target, tmp)
