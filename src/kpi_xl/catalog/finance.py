@@ -14,7 +14,7 @@ from kpi_xl.core.validate import (
     nonnegative,
     number,
     optional_number,
-    subset,
+    share_of,
 )
 
 __all__ = [
@@ -212,10 +212,8 @@ def market_share(company_sales: Any, total_market_sales: Any) -> float:
     >>> market_share(2_500_000, 20_000_000)
     0.125
     """
-    part = nonnegative(amount(company_sales, "company_sales"), "company_sales")
-    whole = nonnegative(amount(total_market_sales, "total_market_sales"), "total_market_sales")
-    subset(part, "company_sales", whole, "total_market_sales")
-    return divide(part, whole, "total_market_sales")
+    return share_of(company_sales, "company_sales", total_market_sales, "total_market_sales",
+                    counts=False)
 
 
 @kpi(

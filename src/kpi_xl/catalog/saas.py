@@ -29,6 +29,7 @@ from kpi_xl.core.validate import (
     nonnegative,
     number,
     optional_number,
+    share_of,
     subset,
 )
 
@@ -339,10 +340,7 @@ def customer_churn_rate(customers_lost: Any, customers_at_start: Any) -> float:
     >>> customer_churn_rate(25, 500)
     0.05
     """
-    lost = count(customers_lost, "customers_lost")
-    start = count(customers_at_start, "customers_at_start")
-    subset(lost, "customers_lost", start, "customers_at_start")
-    return divide(lost, start, "customers_at_start")
+    return share_of(customers_lost, "customers_lost", customers_at_start, "customers_at_start")
 
 
 def _periods_per_year(value: Any) -> float:

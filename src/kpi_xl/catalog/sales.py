@@ -22,7 +22,7 @@ from kpi_xl.core.validate import (
     divide,
     nonnegative,
     number,
-    subset,
+    share_of,
     value_array,
 )
 
@@ -85,9 +85,7 @@ def lead_to_customer_rate(new_customers: Any, leads: Any) -> float:
     >>> lead_to_customer_rate(40, 500)
     0.08
     """
-    won, total = count(new_customers, "new_customers"), count(leads, "leads")
-    subset(won, "new_customers", total, "leads")
-    return divide(won, total, "leads")
+    return share_of(new_customers, "new_customers", leads, "leads")
 
 
 @kpi(

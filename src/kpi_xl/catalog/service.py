@@ -29,7 +29,7 @@ from kpi_xl.core.validate import (
     number,
     score_array,
     score_rows,
-    subset,
+    share_of,
     value_array,
 )
 
@@ -270,9 +270,7 @@ def csat_counts(satisfied: Any, total: Any) -> float:
     >>> csat_counts(50, 100)
     0.5
     """
-    s, t = count(satisfied, "satisfied"), count(total, "total")
-    subset(s, "satisfied", t, "total")
-    return divide(s, t, "total")
+    return share_of(satisfied, "satisfied", total, "total")
 
 
 def _csat_mean_rollup(fn: Any) -> Rollup:
@@ -832,10 +830,7 @@ def first_contact_resolution(resolved_first_contact: Any, denominator: Any, *,
     0.7
     """
     choice(basis, "basis", FCR_BASES)
-    part = count(resolved_first_contact, "resolved_first_contact")
-    whole = count(denominator, "denominator")
-    subset(part, "resolved_first_contact", whole, "denominator")
-    return divide(part, whole, "denominator")
+    return share_of(resolved_first_contact, "resolved_first_contact", denominator, "denominator")
 
 
 # --- SLA attainment (#57) ---------------------------------------------------------------

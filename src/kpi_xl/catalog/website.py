@@ -12,11 +12,10 @@ from kpi_xl.catalog.rollups import sums
 from kpi_xl.catalog.schema import Example, Param, Rollup, kpi
 from kpi_xl.core.errors import EmptyInputError, NegativeValueError
 from kpi_xl.core.validate import (
-    amount,
     choice,
     count,
     divide,
-    nonnegative,
+    share_of,
     subset,
     value_array,
 )
@@ -141,10 +140,7 @@ def traffic_source_share(part: Any, total: Any) -> float:
     >>> traffic_source_share(250_000, 1_000_000)
     0.25
     """
-    p = nonnegative(amount(part, "part"), "part")
-    t = nonnegative(amount(total, "total"), "total")
-    subset(p, "part", t, "total")
-    return divide(p, t, "total")
+    return share_of(part, "part", total, "total", counts=False)
 
 
 @kpi(

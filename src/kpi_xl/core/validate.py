@@ -46,6 +46,7 @@ __all__ = [
     "optional_number",
     "score_array",
     "score_rows",
+    "share_of",
     "subset",
     "to_datetime64",
     "value_array",
@@ -292,6 +293,21 @@ def subset(part: float, part_name: str, whole: float, whole_name: str) -> None:
         raise SubsetError(
             f"E-SUBSET: argument {part_name!r} = {_plain(part)} exceeds "
             f"{whole_name!r} = {_plain(whole)}", argument=part_name, value=part)
+
+
+def share_of(part: Any, part_name: str, whole: Any, whole_name: str, *, counts: bool = True
+             ) -> float:
+    """``part / whole`` for a part drawn from its whole (clicks of impressions, customers lost
+    of customers at start): both non-negative (whole numbers when ``counts``), the part no
+    larger than the whole (E-SUBSET), a zero whole E-DIV0.
+
+    >>> share_of(5, "clicks", 100, "impressions")
+    0.05
+    """
+    read = count if counts else (lambda v, n: nonnegative(amount(v, n), n))
+    p, w = read(part, part_name), read(whole, whole_name)
+    subset(p, part_name, w, whole_name)
+    return divide(p, w, whole_name)
 
 
 def divide(numerator: float, denominator: float, denominator_name: str) -> float:
