@@ -3,20 +3,37 @@
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pandas as pd
+import pytest
 
 from kpi_xl.templates import formulas as fx
 from kpi_xl.templates.builder import Built, build
 from kpi_xl.templates.evaluate import Evaluator
-from kpi_xl.templates.libreoffice import recalculate
+from kpi_xl.templates.libreoffice import available, recalculate
 from kpi_xl.templates.registry import get_template
 
 FIRST = "2025-01-01"
 ERRORS = ("#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "Err:")
+
+
+@pytest.fixture
+def need_libreoffice() -> None:
+    """LibreOffice tests run, never skip, in CI (CI=true): a missing soffice fails there.
+
+    A fixture here, imported by the test modules, rather than a tests/templates/conftest.py:
+    under ``--doctest-modules`` pytest 9 imports every non-package conftest.py as the module
+    ``conftest``, so a second one next to tests/excel/conftest.py fails collection.
+    """
+    if available():
+        return
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail("LibreOffice (soffice) is required when CI=true")
+    pytest.skip("LibreOffice (soffice) is not installed")
 
 
 def make(name: str, tmp: Path, **kw: Any) -> Built:
@@ -81,8 +98,12 @@ def expected_values(built: Built, recalculated: Path) -> dict[str, Any]:
     frames = read_tables(recalculated, built)
     ev = Evaluator(built.spec, frames, pd.Timestamp(built.first_month))
     month = pd.Period(built.reporting_month, "M")
-    return {f"kpi_{k.id}": ev.value(k, month) for k in built.kpis}
+    out = {f"kpi_{k.id}": ev.value(k, month) for k in built.kpis}
+    for b in built.spec.breakdowns:  # share cells of e.g. sales by region
+        for group, (_, share) in ev.breakdown(b, month).items():
+            out[b.defined_name(group)] = share
+    return out
 
 
 __all__ = ["FIRST", "close", "defined_values", "errors_in", "expected_values", "formula_cells",
-           "fx", "make", "recalc"]
+           "fx", "make", "need_libreoffice", "recalc"]

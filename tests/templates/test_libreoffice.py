@@ -7,7 +7,16 @@ import math
 import openpyxl
 import pandas as pd
 import pytest
-from oracle import close, defined_values, errors_in, expected_values, formula_cells, make, recalc
+from oracle import (  # noqa: F401  (need_libreoffice: a fixture)
+    close,
+    defined_values,
+    errors_in,
+    expected_values,
+    formula_cells,
+    make,
+    need_libreoffice,
+    recalc,
+)
 
 import kpi_xl
 from kpi_xl.templates import formulas as fx
@@ -26,7 +35,8 @@ def test_recalculated_values_equal_the_core(name, tmp_path):
     assert errors_in(out, cells) == {}  # only #N/A (no data) is allowed
     got = defined_values(out)
     expected = expected_values(built, out)
-    assert set(got) == set(expected) == {f"kpi_{k.id}" for k in built.kpis}
+    assert set(got) == set(expected) == set(built.names)
+    assert {f"kpi_{k.id}" for k in built.kpis} <= set(built.names)
     assert sum(v is not None for v in expected.values()) >= len(expected) - 1
     bad = {k: (got[k], v) for k, v in expected.items() if not close(got[k], v)}
     assert bad == {}
@@ -63,6 +73,63 @@ def test_dashboard_helpers_equal_the_core(name, tmp_path):
             assert close(got, want), (k.id, i, got, want)
 
 
+def _cell(wb, ref):
+    sheet, coord = ref.split("!")
+    return wb[sheet][coord.replace("$", "")]
+
+
+@pytest.mark.parametrize("mode", ["native", "udf"])
+def test_sales_by_region_equals_the_core(mode, tmp_path):
+    """Issue 4: sales by region -- SUMIFS per region, share via KPI_SHARE's native template,
+    prior share, change in pp; shares sum to 1 and the check cell says OK."""
+    built = make("sales", tmp_path, mode=mode)
+    (b,) = built.spec.breakdowns
+    d = built.spec.table("Regions").column("Region")
+    wb = openpyxl.load_workbook(built.path)
+    for region in d.choices:
+        f = _cell(wb, built.names[b.defined_name(region)]).value
+        assert ("KPI_SHARE(" in f) == (mode == "udf")
+        assert "SUMIFS(" in _cell(wb, built.names[b.defined_name(region)].replace("$D$", "$B$")).value
+    if mode == "udf":
+        return  # values need the add-in or kpi-xl recalc
+    out = recalc(built, tmp_path)
+    assert errors_in(out, formula_cells(built.path)) == {}
+    wb = openpyxl.load_workbook(out, data_only=True)
+    df = pd.read_excel(out, sheet_name="Regions", engine="openpyxl")
+    month = pd.Period(built.reporting_month, "M")
+    months = pd.to_datetime(df["Date"]).dt.to_period("M")
+    shares = []
+    for region in d.choices:
+        ref = built.names[b.defined_name(region)]
+        dash, coord = ref.split("!")
+        r = int(coord.split("$")[-1])
+        ws = wb[dash]
+        for col, m, kind in (("B", month, "sales"), ("C", month - 1, "sales"),
+                             ("D", month, "share"), ("E", month - 1, "share")):
+            rows = df[months == m]
+            part = float(rows.loc[rows["Region"] == region, "Revenue"].sum())
+            want = part if kind == "sales" else kpi_xl.sales_by_region(part, rows["Revenue"])
+            assert close(ws[f"{col}{r}"].value, want), (region, col)
+        assert close(ws[f"F{r}"].value, (ws[f"D{r}"].value - ws[f"E{r}"].value) * 100)
+        shares.append(ws[f"D{r}"].value)
+    assert math.isclose(sum(shares), 1.0, rel_tol=1e-12)
+    assert math.isclose(ws[f"D{r + 1}"].value, 1.0, rel_tol=1e-12)
+    assert ws[f"F{r + 1}"].value == "OK"
+
+
+def test_posts_per_month_equals_the_core(tmp_path):
+    """Issue 4: posts per month on the marketing dashboard (KPI_PER_PERIOD, count form)."""
+    built = make("marketing", tmp_path)
+    assert "content_per_period" in {k.id for k in built.kpis}
+    out = recalc(built, tmp_path)
+    got = defined_values(out)["kpi_content_per_period"]
+    df = pd.read_excel(out, sheet_name="Social", engine="openpyxl")
+    month = pd.Period(built.reporting_month, "M")
+    posts = df.loc[pd.to_datetime(df["Date"]).dt.to_period("M") == month, "Posts"]
+    assert len(posts) and close(got, kpi_xl.content_per_period(posts.tolist(), 1))
+    assert got == posts.sum()
+
+
 def test_scorecard_recalculates(tmp_path):
     built = make("scorecard", tmp_path)
     out = recalc(built, tmp_path)
@@ -83,12 +150,17 @@ def test_scorecard_recalculates(tmp_path):
     assert codes == {1, 0, -1}  # the sample shows every traffic light
 
 
-@pytest.mark.parametrize("name", ["service", "scorecard"])
+@pytest.mark.parametrize("name", ["service", "sales", "scorecard"])
 def test_empty_workbook_shows_no_data(name, tmp_path):
     built = make(name, tmp_path, empty=True)
     out = recalc(built, tmp_path)
     assert errors_in(out, formula_cells(built.path)) == {}
     assert all(v in (None, "#N/A") for v in defined_values(out).values())
+    wb = openpyxl.load_workbook(out, data_only=True)
+    for b in built.spec.breakdowns:  # the share check says "no data", not "not 100%"
+        last = built.names[b.defined_name(b.groups(built.spec)[-1])]
+        row = int(last.rsplit("$", 1)[1]) + 1
+        assert wb["Dashboard"][f"F{row}"].value == "no data"
 
 
 def test_big_table_recalculates(tmp_path):

@@ -14,7 +14,7 @@ from kpi_xl.templates.registry import TEMPLATES
 ISSUE_KPIS = {
     "marketing": {"marketing_roi", "ltv_gross_margin", "cac", "conversion_rate",
                   "click_through_rate", "email_click_through_rate", "cta_conversion_rate",
-                  "social_engagement_rate", "roas", "cost_per_lead"},
+                  "social_engagement_rate", "content_per_period", "roas", "cost_per_lead"},
     "sales": {"monthly_sales_growth", "sales_activity_per_rep", "win_rate",
               "average_purchase_value", "quota_attainment"},
     "service": {"resolution_rate", "csat", "first_response_time", "nps", "mttr",
@@ -37,6 +37,30 @@ def test_template_kpis_come_from_the_catalog(name):
 
 
 @pytest.mark.parametrize("name", list(TEMPLATES))
+def test_vocabulary_keys_name_catalog_parameters(name):
+    """A "<id>.<param>" key that names no parameter would silently bind nothing."""
+    spec = TEMPLATES[name]
+    params = {p.name for d in catalog.all_entries() for p in d.params}
+    for key in spec.vocabulary:
+        kid, _, param = key.rpartition(".")
+        if kid:
+            assert param in {p.name for p in catalog.get(kid).params}, key
+        else:
+            assert param in params, key
+
+
+def test_sales_by_region_block():
+    """Issue 4's "sales by region": a share block from the KPI_SHARE catalog entry."""
+    spec = TEMPLATES["sales"]
+    (b,) = spec.breakdowns
+    assert catalog.get(b.kpi).excel_name == "KPI_SHARE"
+    names = [b.defined_name(g) for g in b.groups(spec)]
+    assert names == [f"kpi_sales_by_region_{g.lower()}" for g in spec.table("Regions").column(
+        "Region").choices]
+    assert not {n.removeprefix("kpi_") for n in names} & set(catalog.ids())  # unique names
+
+
+@pytest.mark.parametrize("name", list(TEMPLATES))
 @pytest.mark.parametrize("mode", ["native", "udf"])
 def test_workbook_structure(name, mode, tmp_path):
     built = make(name, tmp_path, mode=mode)
@@ -44,7 +68,9 @@ def test_workbook_structure(name, mode, tmp_path):
     assert wb.sheetnames[:2] == ["Start here", "Dashboard"]
     assert {"Targets", "KPI definitions", "Periods"} <= set(wb.sheetnames)
     dash = wb["Dashboard"]
-    assert len(dash._charts) == len(built.names) > 0
+    assert len(dash._charts) == len(built.kpis) + len(built.spec.breakdowns) > 0
+    assert len(built.names) == len(built.kpis) + sum(
+        len(b.groups(built.spec)) for b in built.spec.breakdowns)
     assert dash.conditional_formatting
     rules = [r for cf in dash.conditional_formatting for r in cf.rules]
     assert {r.type for r in rules} >= {"expression", "iconSet"}

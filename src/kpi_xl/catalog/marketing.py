@@ -567,7 +567,11 @@ def _periods_in(start: np.datetime64, stop: np.datetime64, unit: str) -> float:
               Example(([_dt.date(2024, 1, 5)], _dt.date(2024, 1, 1), _dt.date(2024, 1, 31)),
                       error="E-DOMAIN", kwargs={"period": "fortnight"})),
     references=("seed article (no external source)",),
-    native_count_form="SUM({count_or_dates})/{periods_or_start}",
+    native="SUM({count_or_dates})/{periods_or_start}",
+    native_note="The native formula covers the count form only: SUM(counts) / periods, e.g. posts "
+                "per month = the month's post counts / 1. Unlike KPI_PER_PERIOD it does not turn "
+                "blank, negative or fractional inputs into #N/A / #NUM!; the date form needs "
+                "KPI_PER_PERIOD.",
 )
 def content_per_period(count_or_dates: Any, periods_or_start: Any, end: Any = None, *,
                        period: str = "month") -> float:

@@ -17,17 +17,18 @@ import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.chart import LineChart, Reference
-from openpyxl.formatting.rule import FormulaRule, IconSetRule
+from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.formatting.rule import CellIsRule, FormulaRule, IconSetRule
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
+from kpi_xl import catalog
 from kpi_xl.templates import formulas as fx
 from kpi_xl.templates.evaluate import Evaluator
-from kpi_xl.templates.spec import BoundKpi, Column, DataTable, TemplateSpec
+from kpi_xl.templates.spec import BoundKpi, Breakdown, Column, DataTable, TemplateSpec
 from kpi_xl.templates.style import F, Grid, print_setup, text_cell
 
 __all__ = ["Built", "DashRow", "build", "default_first_month"]
@@ -494,9 +495,13 @@ def write_dashboard(wb: Workbook, spec: TemplateSpec, rows: Sequence[DashRow], m
                                       IconSetRule("3TrafficLights1", "num", [-1, 0, 1]))
         ws.conditional_formatting.add(f"J{first}:J{last}", IconSetRule("3Arrows", "num", [-1, 0, 1]))
 
+    # share-of-total blocks (e.g. sales by region), each with a column chart beside it
+    top = bm_end + 2
+    for b in spec.breakdowns:
+        top = write_breakdown(ws, g, spec, b, top, mode, names)
+
     # charts: each KPI by month against its target, three per row
     periods = wb[fx.PERIODS]
-    top = bm_end + 2
     if n:
         g.put(top, 1, "Trend against target", "h2")
     for j, row in enumerate(rows):
@@ -541,6 +546,72 @@ def write_dashboard(wb: Workbook, spec: TemplateSpec, rows: Sequence[DashRow], m
         wb.defined_names[name] = DefinedName(name, attr_text=ref)
 
 
+BREAKDOWN_COLS = ("{group}", "{value}", "Prior {value_lower}", "Share", "Prior share", "Change")
+PP_FMT = '+0.0" pp";-0.0" pp";0.0" pp"'
+CHART_ROWS = 13  # rows a 6.2 cm chart covers at the default row height
+
+
+def write_breakdown(ws: Any, g: Grid, spec: TemplateSpec, b: Breakdown, top: int, mode: str,
+                    names: dict[str, str]) -> int:
+    """A share-of-total block at row ``top`` with a column chart to its right.
+
+    Returns the first free row below it. Columns: group, current and prior sum (SUMIFS),
+    share and prior share (the catalog share entry), change in pp; the total row sums the
+    shares and its check cell says OK when they make 100%.
+    """
+    groups = b.groups(spec)
+    amount = spec.table(b.table).column(b.value).number_format
+    g.put(top, 1, f"{b.title} — reporting month", "h2")
+    hdr = top + 1
+    heads = [h.format(group=b.group, value=b.value_label, value_lower=b.value_label.lower())
+             for h in BREAKDOWN_COLS]
+    g.row(hdr, 1, heads, "header")
+    first = hdr + 1
+    for i, grp in enumerate(groups):
+        r = first + i
+        g.put(r, 1, grp, "label")
+        g.put(r, 2, F(fx.breakdown_sum(spec, b, f"$A{r}", fx.REPORTING)), "value", amount)
+        g.put(r, 3, F(fx.breakdown_sum(spec, b, f"$A{r}", fx.REPORTING_PRIOR)), "value", amount)
+        g.put(r, 4, F(fx.breakdown_share(spec, b, f"$B{r}", fx.REPORTING, mode)), "value", "0.0%")
+        g.put(r, 5, F(fx.breakdown_share(spec, b, f"$C{r}", fx.REPORTING_PRIOR, mode)), "value",
+              "0.0%")
+        g.put(r, 6, F(f"=(D{r}-E{r})*100"), "value", PP_FMT)
+        name = b.defined_name(grp)
+        if name in names:
+            raise ValueError(f"defined name {name} is used twice")
+        names[name] = f"Dashboard!$D${r}"
+    last = first + len(groups) - 1
+    tot = last + 1
+    g.put(tot, 1, "Total (check: shares sum to 100%)", "label")
+    for c, fmt in ((2, amount), (3, amount), (4, "0.0%"), (5, "0.0%")):
+        col = get_column_letter(c)
+        g.put(tot, c, F(f"=SUM({col}{first}:{col}{last})"), "value", fmt)
+    g.put(tot, 6, F(f'=IF(ISNA(D{tot}),"no data",IF(ABS(D{tot}-1)<1E-9,"OK","not 100%"))'),
+          "center")
+    for text, (bg, fg) in (('"OK"', GREEN), ('"not 100%"', RED), ('"no data"', NODATA)):
+        ws.conditional_formatting.add(f"F{tot}", CellIsRule(
+            operator="equal", formula=[text], fill=PatternFill("solid", fgColor=bg, bgColor=bg),
+            font=Font(color=fg, bold=True), stopIfTrue=True))
+
+    ch = BarChart()
+    ch.type = "col"
+    ch.title = b.title
+    ch.height, ch.width = 6.2, 13.0
+    ch.legend.position = "b"
+    ch.y_axis.number_format = "#,##0"
+    ch.y_axis.majorGridlines = None
+    ch.y_axis.delete = False
+    ch.x_axis.delete = False
+    ch.add_data(Reference(ws, min_col=2, max_col=3, min_row=hdr, max_row=last),
+                titles_from_data=True)
+    ch.set_categories(Reference(ws, min_col=1, min_row=first, max_row=last))
+    for series, color in zip(ch.series, ("2E75B6", "A6A6A6"), strict=True):
+        series.graphicalProperties.solidFill = color
+        series.graphicalProperties.line.solidFill = color
+    ws.add_chart(ch, f"H{top}")
+    return max(tot, top + CHART_ROWS) + 2
+
+
 # --- start here and definitions ---------------------------------------------------------
 
 
@@ -582,6 +653,11 @@ def write_start(wb: Workbook, spec: TemplateSpec, kpis: Sequence[BoundKpi], mode
         "leading/lagging, direction, which columns feed it, owner and target.",
         "• Each current-month KPI cell has a workbook name kpi_<id> (Formulas ▸ Name Manager), "
         "e.g. " + (f"kpi_{kpis[0].id}" if kpis else "kpi_nps") + ", for scripts and links.",
+        *(f"• '{b.title}' on 'Dashboard': each {b.group.lower()}'s {b.value_label.lower()} in "
+          f"the reporting and prior month (SUMIFS on '{b.table}'), its share of the month's "
+          f"total ({catalog.get(b.kpi).excel_name}) and the change in pp; the total row checks "
+          f"that the shares sum to 100%. Share cells are named "
+          f"{b.defined_name(b.groups(spec)[0])} etc." for b in spec.breakdowns),
     ])
     section("Formulas", [
         f"• This file uses {mode} formulas. "
@@ -668,7 +744,7 @@ def build(spec: TemplateSpec, path: Path | str, *, mode: str = "native", rows: i
     wb = Workbook(write_only=True)
     udf = mode == "udf"
     rows_ = [DashRow(
-        id=k.id, name=k.d.name, unit=k.d.unit, number_format=k.number_format,
+        id=k.id, name=spec.labels.get(k.id, k.d.name), unit=k.d.unit, number_format=k.number_format,
         current=fx.kpi_formula(spec, k, fx.REPORTING, mode),
         prior=fx.kpi_formula(spec, k, fx.REPORTING_PRIOR, mode),
         months=[fx.kpi_formula(spec, k, fx.PeriodRef.month(i), mode) for i in range(1, 13)],

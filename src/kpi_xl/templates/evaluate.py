@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 
 import kpi_xl
-from kpi_xl.templates.formulas import bind
-from kpi_xl.templates.spec import BoundKpi, Col, Const, Elapsed, Of, Ratio, TemplateSpec
+from kpi_xl.templates.formulas import bind, share_params
+from kpi_xl.templates.spec import BoundKpi, Breakdown, Col, Const, Elapsed, Of, Ratio, TemplateSpec
 
 __all__ = ["Evaluator", "Summary", "summarize"]
 
@@ -70,6 +70,23 @@ class Evaluator:
         except _NoData:
             return None
         return k.d.function(**args)
+
+
+    def breakdown(self, b: Breakdown, month: pd.Period) -> dict[str, tuple[Any, Any]]:
+        """Per group of a breakdown: (sum of its value, its share of the month's total) with
+        the catalog share function; (None, None) for a month without rows."""
+        groups = b.groups(self.spec)
+        rows = self.groups[b.table].get(month)
+        if rows is None or not len(rows):
+            return {g: (None, None) for g in groups}
+        d, part, total = share_params(b)
+        values = pd.to_numeric(rows[b.value], errors="coerce").to_numpy(dtype=float)
+        names = rows[b.group].astype(str).str.strip().str.lower().to_numpy()
+        out = {}
+        for g in groups:
+            s = float(np.nansum(values[names == g.strip().lower()]))
+            out[g] = (s, d.function(**{part: s, total: values}))
+        return out
 
 
 class _NoData(Exception):

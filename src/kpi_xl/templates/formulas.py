@@ -17,6 +17,7 @@ from kpi_xl import catalog
 from kpi_xl.templates.spec import (
     Binding,
     BoundKpi,
+    Breakdown,
     Col,
     Const,
     Elapsed,
@@ -26,7 +27,8 @@ from kpi_xl.templates.spec import (
     cols_of,
 )
 
-__all__ = ["PERIODS", "PeriodRef", "kpi_formula", "select_kpis", "skipped_kpis", "xlfn"]
+__all__ = ["PERIODS", "PeriodRef", "breakdown_share", "breakdown_sum", "kpi_formula",
+           "select_kpis", "share_params", "skipped_kpis", "xlfn"]
 
 PERIODS = "Periods"
 MONTH_ROW0 = 6  # month i (-1..12) is on row MONTH_ROW0 + i; month 1 is the first month
@@ -222,10 +224,45 @@ def _body(w: _Writer, k: BoundKpi) -> str:
 def kpi_formula(spec: TemplateSpec, k: BoundKpi, per: PeriodRef, mode: str = "native") -> str:
     """The formula of one KPI cell for one period, in ``native`` or ``udf`` mode."""
     w = _Writer(spec, per, mode)
-    body = _body(w, k)
+    return _guarded(w, _body(w, k))
+
+
+def _guarded(w: _Writer, body: str) -> str:
     if w.conditions:
         body = f"IF(OR({','.join(w.conditions)}),NA(),{body})"
     return xlfn("=" + body)
+
+
+def breakdown_sum(spec: TemplateSpec, b: Breakdown, group_cell: str, per: PeriodRef) -> str:
+    """One group's total of ``b.value`` in the period: SUMIFS over the month's rows."""
+    w = _Writer(spec, per)
+    values, groups = w.col(Col(b.table, b.value)), w.col(Col(b.table, b.group))
+    return _guarded(w, f"SUMIFS({values},{groups},{group_cell})")
+
+
+def share_params(b: Breakdown) -> tuple[Any, str, str]:
+    """The share entry of a breakdown and its (part, total) parameter names."""
+    d = catalog.get(b.kpi)
+    required = [p.name for p in d.params if not p.optional]
+    if len(required) != 2 or d.native is None:
+        raise ValueError(f"{b.kpi}: a breakdown needs a part/total entry with a native formula")
+    return d, required[0], required[1]
+
+
+def breakdown_share(spec: TemplateSpec, b: Breakdown, part_cell: str, per: PeriodRef,
+                    mode: str = "native") -> str:
+    """A group's share of the period's total: the share entry applied to (part cell, month's
+    rows of ``b.value``) -- its native template, or its KPI_* call in udf mode."""
+    d, part, total = share_params(b)
+    w = _Writer(spec, per, mode)
+    rng = w.col(Col(b.table, b.value))
+    if mode == "udf":
+        body = f"{d.excel_name}({part_cell},{rng})"
+    elif mode == "native":
+        body = d.native_formula(**{part: part_cell, total: rng}) or ""
+    else:
+        raise ValueError(f"unknown formula mode {mode!r}: use native or udf")
+    return _guarded(w, body)
 
 
 def binding_text(b: Binding) -> str:

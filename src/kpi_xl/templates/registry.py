@@ -9,7 +9,17 @@ or ``"<kpi id>.<parameter>"`` where one name means different columns for differe
 from __future__ import annotations
 
 from kpi_xl.templates import sampledata
-from kpi_xl.templates.spec import Col, Column, Const, DataTable, Elapsed, Of, Ratio, TemplateSpec
+from kpi_xl.templates.spec import (
+    Breakdown,
+    Col,
+    Column,
+    Const,
+    DataTable,
+    Elapsed,
+    Of,
+    Ratio,
+    TemplateSpec,
+)
 
 __all__ = ["TEMPLATES", "get_template"]
 
@@ -113,6 +123,7 @@ MARKETING = TemplateSpec(
             "conversion through the funnel, email and social engagement, content output and "
             "customer lifetime value.",
     tables=(CAMPAIGNS, EMAIL, SOCIAL, CUSTOMERS), categories=("marketing",),
+    labels={"content_per_period": "Posts per month (all networks)"},
     also=("ltv_gross_margin", "ltv_to_cac"), owner="Head of Marketing",
     vocabulary={
         "clicks": Col("Campaigns", "Clicks"), "impressions": Col("Campaigns", "Impressions"),
@@ -132,8 +143,8 @@ MARKETING = TemplateSpec(
         "social_engagement_rate.base": Col("Social", "Followers"),
         "cta_conversion_rate.interactions": Col("Social", "CTA clicks"),
         "total_content_distribution": Col("Social", "Content views"),
-        "content_per_period.count": Col("Social", "Posts"),
-        "content_per_period.periods": Const(1),
+        "content_per_period.count_or_dates": Col("Social", "Posts"),  # count form: posts / 1 month
+        "content_per_period.periods_or_start": Const(1),
         "ltv_gross_margin.arpu": Ratio(Col("Customers", "Revenue"), Col("Customers", "Active customers")),
         "ltv_gross_margin.gross_margin": Ratio(Col("Customers", "Gross profit"), Col("Customers", "Revenue")),
         "ltv_gross_margin.churn_rate": Ratio(Col("Customers", "Customers lost"),
@@ -164,8 +175,12 @@ REGIONS_T = DataTable("Regions", "One row per region per month: orders and reven
 SALES = TemplateSpec(
     name="sales", title="Sales KPIs",
     purpose="Track sales growth, activity and effectiveness: monthly growth, calls and "
-            "emails per rep, lead conversion, win rate, order value and quota attainment.",
+            "emails per rep, lead conversion, win rate, order value, quota attainment and "
+            "sales by region.",
     tables=(REPS, REGIONS_T), categories=("sales",), owner="Head of Sales",
+    breakdowns=(Breakdown("Sales by region", kpi="sales_by_region", table="Regions",
+                          group="Region", value="Revenue", name="sales_by_region"),),
+    labels={"sales_activity_per_rep": "Sales activity per rep (calls + emails)"},
     vocabulary={
         "this_month_sales": Col("Regions", "Revenue"),
         "last_month_sales": Col("Regions", "Revenue", "prior"),

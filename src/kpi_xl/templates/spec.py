@@ -12,6 +12,10 @@ Bindings (what a parameter becomes, for one reporting period):
 * :class:`Ratio` -- ``SUM(a) / SUM(b)`` of two columns (a derived input such as ARPU).
 * :class:`Const` -- a literal value.
 * :class:`Elapsed` -- months from the first month to the period (CAGR's ``periods``).
+
+A :class:`Breakdown` adds a share-of-total block to the dashboard (e.g. sales by region):
+one row per choice of a category column, each group's share computed by a catalog share
+entry (``KPI_SHARE``).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from kpi_xl.catalog.schema import UNITS, KpiDef
 __all__ = [
     "Binding",
     "BoundKpi",
+    "Breakdown",
     "Col",
     "Column",
     "Const",
@@ -133,6 +138,33 @@ def cols_of(b: Binding) -> tuple[Col, ...]:
 
 
 @dataclass(frozen=True)
+class Breakdown:
+    """A share-of-total block on the dashboard: one row per choice of a category column.
+
+    Per group: the current- and prior-month sum of ``value`` (SUMIFS over the month's rows),
+    its share of the month's total through the catalog entry ``kpi`` (a ``part``/``total``
+    entry such as KPI_SHARE: its native template, or the KPI_* call in udf mode), and the
+    change in percentage points; a total row checks that the shares sum to 100%. Each group's
+    current share cell is named ``kpi_<name>_<group>``.
+    """
+
+    title: str  # "Sales by region"
+    kpi: str  # catalog id or alias of the share entry
+    table: str
+    group: str  # a choice column of ``table``: one row per choice
+    value: str  # the column summed per group
+    name: str  # defined-name stem
+    value_label: str = "Sales"
+
+    def groups(self, spec: TemplateSpec) -> tuple[str, ...]:
+        return spec.table(self.table).column(self.group).choices
+
+    def defined_name(self, group: str) -> str:
+        slug = "".join(ch if ch.isalnum() else "_" for ch in group.strip().lower())
+        return f"kpi_{self.name}_{slug}"
+
+
+@dataclass(frozen=True)
 class BoundKpi:
     """A catalog entry with its parameters bound to this template's columns."""
 
@@ -172,6 +204,8 @@ class TemplateSpec:
     main_table: str = ""
     sample: Callable[..., Any] | None = None  # (rng, months, rows) -> {table: DataFrame}
     scorecard: bool = False
+    breakdowns: tuple[Breakdown, ...] = ()  # share-of-total blocks on the dashboard
+    labels: Mapping[str, str] = field(default_factory=dict)  # kpi id -> dashboard label
 
     def table(self, name: str) -> DataTable:
         for t in self.tables:
