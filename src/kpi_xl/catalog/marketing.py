@@ -22,6 +22,7 @@ from kpi_xl.core.validate import (
     is_blank,
     nonnegative,
     number,
+    share_of,
     subset,
     to_datetime64,
     value_array,
@@ -321,9 +322,7 @@ def click_through_rate(clicks: Any, impressions: Any) -> float:
     >>> click_through_rate(5, 100)
     0.05
     """
-    c, i = count(clicks, "clicks"), count(impressions, "impressions")
-    subset(c, "clicks", i, "impressions")
-    return divide(c, i, "impressions")
+    return share_of(clicks, "clicks", impressions, "impressions")
 
 
 @kpi(
