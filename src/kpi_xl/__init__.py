@@ -9,7 +9,8 @@ Every KPI in the catalog is a plain function here, e.g.
 0.025
 
 Metadata for each one lives with its definition: ``kpi_xl.catalog.get("nps")``.
-KPI tables over a DataFrame: ``kpi_xl.kpi_table`` (imports pandas on first use).
+KPI tables over a DataFrame: ``kpi_xl.kpi_table`` (imports pandas on first use);
+headless recalculation of workbooks: ``kpi_xl.recalc(path, output=None, ...)``.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ for _d in _REGISTRY.values():
 
 __all__ = sorted(
     [*_REGISTRY, *(a for d in _REGISTRY.values() for a in d.aliases), *_ERRORS,
-     "catalog", "kpi_table", "__version__"]
+     "catalog", "kpi_table", "recalc", "__version__"]
 )
 
 
@@ -67,4 +68,8 @@ def __getattr__(name: str) -> Any:
         from kpi_xl.frame import kpi_table
 
         return kpi_table
+    if name == "recalc":  # the callable recalc package: kpi_xl.recalc(path, ...)
+        import kpi_xl.recalc
+
+        return kpi_xl.recalc
     raise AttributeError(f"module 'kpi_xl' has no attribute {name!r}")
