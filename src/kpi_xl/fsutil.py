@@ -43,18 +43,21 @@ def _fsync_dir(folder: Path) -> None:
 
 @contextlib.contextmanager
 def atomic_path(target: str | Path, *, overwrite: bool = True,
-                backup: str | Path | None = None) -> Iterator[Path]:
+                backup: str | Path | None = None, keep_extension: bool = False) -> Iterator[Path]:
     """Yield a temporary path to write (by any library); on success move it to ``target``.
 
     ``overwrite=False`` refuses to replace a file that exists (checked atomically with a
     hard link where the filesystem allows it). ``backup`` keeps the old target under that name.
+    ``keep_extension`` ends the temporary name with the target's extension, for tools that
+    read the file by type before it is moved into place.
     """
     target = Path(target)
     folder = target.parent
     folder.mkdir(parents=True, exist_ok=True)
     if not overwrite and target.exists():
         raise FileExistsError(f"{target} already exists (pass --force to replace it)")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=TEMP_SUFFIX, dir=folder)
+    suffix = TEMP_SUFFIX + (target.suffix if keep_extension else "")
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix, dir=folder)
     os.close(fd)
     tmp = Path(tmp_name)
     try:

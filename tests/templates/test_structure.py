@@ -128,3 +128,24 @@ def test_cli_demo(tmp_path):
     for word in ("Net Promoter Score", "on track", "current", "target"):
         assert word in res.output
     assert _run(["demo", "-o", str(tmp_path / "demo")]).exit_code == 2
+    assert _run(["demo", "-o", str(tmp_path / "demo"), "--force"]).exit_code == 0
+    assert not list((tmp_path / "demo").glob(".*"))  # no temp files left behind
+
+
+def test_demo_fills_cached_values(tmp_path):
+    """demo recalculates its workbooks headless: a reader that does not calculate
+    (python-calamine) sees every kpi_<id> value, equal to the core's."""
+    import math
+
+    from python_calamine import CalamineWorkbook
+
+    from kpi_xl.recalc.reader import read
+
+    res = _run(["demo", "-o", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    path = tmp_path / "service-kpis.xlsx"
+    model, _ = read(path)
+    assert "KPI_NPS" in model.defined_names
+    sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Dashboard").to_python()
+    nps_row = next(r for r in sheet if r and r[0] == "Net Promoter Score")
+    assert isinstance(nps_row[1], float) and math.isfinite(nps_row[1])

@@ -35,7 +35,7 @@ def fmt_value(value: Any, unit: str) -> str:
 
 def write_atomic(dest: Path, write: Any, *, force: bool) -> Any:
     """Call ``write(tmp_path)`` then move the file into place; never clobber without force."""
-    with atomic_path(dest.resolve(), overwrite=force) as tmp:
+    with atomic_path(dest.resolve(), overwrite=force, keep_extension=True) as tmp:
         return write(tmp)
 
 
@@ -109,12 +109,12 @@ def register(app: typer.Typer) -> None:
         seed: int = typer.Option(0, "--seed", help="Seed of the sample data."),
         force: bool = typer.Option(False, "--force", help="Overwrite existing files."),
     ) -> None:
-        """Write every template with sample data into a folder and summarise each dashboard."""
+        """Write every template with sample data into a folder, recalculate it so cached values
+        are filled, and summarise each dashboard."""
         from rich.console import Console
         from rich.table import Table
 
         from kpi_xl.cli import fail
-        from kpi_xl.templates.builder import build
         from kpi_xl.templates.registry import TEMPLATES
 
         if formulas not in ("native", "udf"):
@@ -130,12 +130,14 @@ def register(app: typer.Typer) -> None:
         for n, path in targets.items():
             spec = TEMPLATES[n]
             try:
-                built = write_atomic(path, lambda p, spec=spec: build(
-                    spec, p, mode=formulas, seed=seed), force=force)
+                built, report = write_atomic(path, lambda p, spec=spec: _build_and_recalc(
+                    spec, p, formulas, seed), force=force)
             except OSError as exc:
                 fail(f"cannot write {path}: {exc.strerror or exc}")
             table = Table(title=f"{spec.title} — {path}  (reporting month "
-                                f"{built.reporting_month:%b %Y})", title_justify="left")
+                                f"{built.reporting_month:%b %Y})", title_justify="left",
+                          caption=f"{report.recalculated:,} formulas recalculated headless; "
+                                  "cached values filled", caption_justify="left")
             for col in ("KPI", "current", "target", "status"):
                 table.add_column(col, justify="left" if col == "KPI" else "right")
             for s in _summary(built):
@@ -143,6 +145,20 @@ def register(app: typer.Typer) -> None:
                 table.add_row(s[0], s[1], s[2], f"[{colour}]{s[3].replace('_', ' ')}[/]")
             console.print(table)
         console.print(f"Open the workbooks in {output}/ — each starts on its Dashboard.")
+
+
+def _build_and_recalc(spec: Any, path: Path, formulas: str, seed: int) -> tuple[Any, Any]:
+    """Build the workbook, then recalculate it headless so its cached values are filled in
+    for readers that do not calculate (pandas, python-calamine, previewers)."""
+    from kpi_xl.recalc.api import recalc
+    from kpi_xl.templates.builder import build
+
+    built = build(spec, path, mode=formulas, seed=seed)
+    report = recalc(path, in_place=True, backup=False, raise_errors=False)
+    if not report.ok or report.unsupported or report.errors:
+        problem = report.error or (report.unsupported or report.errors)[0]
+        raise RuntimeError(f"recalculating {path.name} failed: {problem}")
+    return built, report
 
 
 def _summary(built: Any) -> list[tuple[str, str, str, str]]:
