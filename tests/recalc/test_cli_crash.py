@@ -76,3 +76,17 @@ def test_sigkill_in_place_leaves_original_or_result(book, tmp_path: Path) -> Non
                     "--in-place", "--no-backup", "-q"], check=True, env=env, timeout=300)
     assert [p.name for p in folder.iterdir()] == ["book.xlsx"]
     assert (folder / "book.xlsx").read_bytes() == result
+
+
+def test_in_place_removes_only_its_own_stale_temps(book, tmp_path: Path) -> None:
+    """Leftovers of killed runs for the file and its backup go; a sibling's do not."""
+    src, _original, result = book
+    shutil.copy(src, tmp_path / "book.xlsx")
+    stale = [".book.xlsx.abc123.kpi-xl.tmp", ".book.bak.xlsx.k2x9_q1z.kpi-xl.tmp"]
+    sibling = ".book.xlsx.v2.xlsx.abc123.kpi-xl.tmp"  # another file's, maybe being written
+    for name in [*stale, sibling]:
+        (tmp_path / name).write_bytes(b"partial")
+    recalc(tmp_path / "book.xlsx", in_place=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [sibling, "book.bak.xlsx", "book.xlsx"])
+    assert (tmp_path / "book.xlsx").read_bytes() == result

@@ -168,3 +168,16 @@ def test_fill_a_template_equals_building_it_with_that_data(tmp_path: Path) -> No
 
     direct = recalc(tmp_path / "full.xlsx", tmp_path / "direct.xlsx")
     assert direct.kpi_names and rep["recalc"]["kpi_names"] == direct.kpi_names
+
+
+def test_cli_fill_takes_the_limit_flags(tmp_path: Path, capsys) -> None:
+    tpl = make_template(tmp_path / "tpl.xlsx")
+    frame().to_csv(tmp_path / "d.csv", index=False)
+    out = tmp_path / "o.xlsx"
+    args = ["fill", str(tpl), "--table", f"Sales={tmp_path / 'd.csv'}", "-o", str(out)]
+    code, _, err = run([*args, "--max-formula-length", "10"], capsys)
+    assert code == 2 and "tpl.xlsx" in err and "--max-formula-length" in err, err
+    assert ".fill." not in err and not out.exists()
+    code, _, err = run([*args, "--max-formula-length", "100", "--max-cells", "1000",
+                        "--timeout", "60"], capsys)
+    assert code == 0, err

@@ -127,16 +127,13 @@ formulas = st.recursive(leaves, _extend, max_leaves=10)
 
 
 #: Internal errors the fuzz found, reported to the evaluator's owners: (type, message, formula
-#: that shows it). Each has a strict xfail test below; remove the entry with the fix.
-KNOWN_INTERNAL: list[tuple[type, str, str]] = [
-    (OverflowError, "intermediate overflow in fsum", "SUM(1E+308,1E+308)"),
-    (OverflowError, "cannot convert float infinity to integer", "FLOOR.MATH(100,1E-308)"),
-    (OverflowError, "cannot convert float infinity to integer", "CEILING(1E+308,1E-308)"),
-    (OverflowError, "cannot convert float infinity to integer", "QUOTIENT(1E+308,1E-308)"),
-    (TypeError, "can't multiply sequence by non-int", "MROUND(1E+308,1E-308)"),
-    (ValueError, "Maximum allowed size exceeded", "NETWORKDAYS(1,1E+15)"),
-    (MemoryError, "Unable to allocate", "NETWORKDAYS(1,1E+15)"),
-]
+#: that shows it). Each gets a strict xfail test below; remove the entry with the fix.
+#: (Empty: the extreme-number and NETWORKDAYS errors are fixed and tested below.)
+KNOWN_INTERNAL: list[tuple[type, str, str]] = []
+
+#: Formulas that once raised internal errors (overflow in fsum / int(inf), MROUND's TypeError).
+EXTREME_FORMULAS = ["SUM(1E+308,1E+308)", "FLOOR.MATH(100,1E-308)", "CEILING(1E+308,1E-308)",
+                    "QUOTIENT(1E+308,1E-308)", "MROUND(1E+308,1E-308)"]
 
 
 def check(texts: list[str], *, timeout: float = TIMEOUT_S) -> Any:
@@ -255,16 +252,29 @@ def test_cli_reports_and_strict_refuses_unsupported(tmp_path: Path) -> None:
     assert sha256(src) == digest
 
 
-@pytest.mark.xfail(strict=True, reason="evaluator bug: internal error instead of #NUM!")
-@pytest.mark.parametrize("formula", sorted({f for _, _, f in KNOWN_INTERNAL[:5]}))
+@pytest.mark.parametrize("formula", EXTREME_FORMULAS)
 def test_extreme_numbers_give_num_errors(formula: str) -> None:
     r = check([formula])
     assert r is not None and r.values.get(("S", 0, 4)) == ExcelError("#NUM!"), formula
 
 
-@pytest.mark.xfail(strict=True, reason="evaluator bug: NETWORKDAYS allocates one element per "
-                                       "day; serials past 9999-12-31 should be #NUM!")
-@pytest.mark.parametrize("formula", ["NETWORKDAYS(1,2958466)", "NETWORKDAYS(1,1E+15)"])
+@pytest.mark.parametrize("formula", ["NETWORKDAYS(1,2958466)", "NETWORKDAYS(1,1E+15)",
+                                     "NETWORKDAYS(1E+8,1)"])
 def test_networkdays_past_the_last_date_is_num(formula: str) -> None:
     r = check([formula])
     assert r is not None and r.values.get(("S", 0, 4)) == ExcelError("#NUM!"), formula
+
+
+def test_networkdays_counts_the_whole_date_range() -> None:
+    """Counted arithmetically: the full 1900-9999 span is instant and exact (with a
+    holiday on a weekday and one on a weekend)."""
+    cells: dict[str, Any] = dict(DATA)
+    cells["E1"] = "=NETWORKDAYS(1,2958465)"
+    cells["E2"] = "=NETWORKDAYS(45292,45322,{45293,45297})"  # Jan 2024; Tue 2nd, Sat 6th
+    cells["E3"] = "=NETWORKDAYS(45322,45292)"
+    t0 = time.perf_counter()
+    r = evaluate(book(cells))
+    assert time.perf_counter() - t0 < 2.0
+    assert r.values[("S", 0, 4)] == 2113190.0
+    assert r.values[("S", 1, 4)] == 22.0
+    assert r.values[("S", 2, 4)] == -23.0

@@ -295,6 +295,9 @@ def _recalc(src: Path, output: str | os.PathLike[str] | None, in_place: bool,
     with lock:
         if in_place:
             writer.remove_stale_temps(src)  # left by killed runs; we hold the lock
+            if backup:  # and those of the backup (made under the same lock)
+                writer.remove_stale_temps(backup_path(src) if isinstance(backup, bool)
+                                          else Path(backup))
         t = time.perf_counter()
         model, info = reader.read(src, limits)
         report.timings["read"] = round(time.perf_counter() - t, 4)

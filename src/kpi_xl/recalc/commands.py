@@ -27,6 +27,15 @@ def _limits(max_part_mb: int | None, max_total_mb: int | None, max_cells: int | 
         timeout_s=timeout)
 
 
+def _limit_option(flag: str) -> Any:
+    """The typer option of one limit flag, from ``limits.cli_options`` (shared by ``recalc``
+    and ``fill``, so both commands have the same flags with the same help)."""
+    from kpi_xl.recalc.limits import cli_options
+
+    _field, _type, help_text = cli_options[flag]
+    return typer.Option(None, flag, help=help_text)
+
+
 def _today(value: str | None) -> _dt.date | None:
     if not value:
         return None
@@ -89,18 +98,12 @@ def register(app: typer.Typer) -> None:
         today: str | None = typer.Option(None, "--today", help="TODAY() for this run "
                                                                "(YYYY-MM-DD)."),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="Only errors."),
-        max_part_mb: int | None = typer.Option(None, "--max-part-mb",
-                                               help="Largest uncompressed zip member (MB)."),
-        max_total_mb: int | None = typer.Option(None, "--max-total-mb",
-                                                help="Largest uncompressed package (MB)."),
-        max_cells: int | None = typer.Option(None, "--max-cells",
-                                             help="Largest dense used range of a sheet."),
-        max_formula_length: int | None = typer.Option(None, "--max-formula-length",
-                                                      help="Longest formula (characters)."),
-        max_nesting: int | None = typer.Option(None, "--max-nesting",
-                                               help="Deepest formula nesting."),
-        timeout: float | None = typer.Option(None, "--timeout",
-                                             help="Seconds to evaluate one workbook."),
+        max_part_mb: int | None = _limit_option("--max-part-mb"),
+        max_total_mb: int | None = _limit_option("--max-total-mb"),
+        max_cells: int | None = _limit_option("--max-cells"),
+        max_formula_length: int | None = _limit_option("--max-formula-length"),
+        max_nesting: int | None = _limit_option("--max-nesting"),
+        timeout: float | None = _limit_option("--timeout"),
     ) -> None:
         """Recalculate workbooks headless: formulas and KPI_* calls, values patched in place.
 
@@ -181,6 +184,12 @@ def register(app: typer.Typer) -> None:
                                           help="Recalculate despite circular references."),
         today: str | None = typer.Option(None, "--today", help="TODAY() (YYYY-MM-DD)."),
         report: str | None = typer.Option(None, "--report", help="Write a JSON report here."),
+        max_part_mb: int | None = _limit_option("--max-part-mb"),
+        max_total_mb: int | None = _limit_option("--max-total-mb"),
+        max_cells: int | None = _limit_option("--max-cells"),
+        max_formula_length: int | None = _limit_option("--max-formula-length"),
+        max_nesting: int | None = _limit_option("--max-nesting"),
+        timeout: float | None = _limit_option("--timeout"),
     ) -> None:
         """Replace Excel Tables' rows with CSV/Parquet data, then recalculate.
 
@@ -198,9 +207,12 @@ def register(app: typer.Typer) -> None:
             if not sep or not name.strip() or not path.strip():
                 _fail(f"--table {spec!r} must look like NAME=data.csv")
             data[name.strip()] = path.strip()
+        limits = _limits(max_part_mb, max_total_mb, max_cells, max_formula_length,
+                         max_nesting, timeout)
         try:
             rep = fill(template, data, output, recalculate=not no_recalc,
-                       today=_today(today), strict=strict, allow_cycles=allow_cycles)
+                       today=_today(today), strict=strict, allow_cycles=allow_cycles,
+                       limits=limits)
         except (FillError, WorkbookError, LimitExceeded, RecalcError) as exc:
             _fail(str(exc).splitlines()[0])
             return

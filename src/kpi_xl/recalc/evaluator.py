@@ -53,9 +53,11 @@ from kpi_xl.recalc.refs import (
 from kpi_xl.recalc.runtime import Areas, Block, NotVectorisable, Ref, Vec, VRef
 from kpi_xl.recalc.values import (
     BINARY_OPS,
+    DIV0,
     MISSING,
     NA,
     NULL,
+    NUM,
     REF,
     VALUE,
     Unsupported,
@@ -587,7 +589,10 @@ def call(f: Fn, args: list[Any], cx: Ctx) -> Any:
     """Call ``f`` with prepared arguments (vector mode: per cell unless it has a fast path)."""
     if cx.vec and (f.cell or any(_is_vec(a) for a in args)):
         if f.vec is not None:
-            r = f.vec(args, cx)
+            try:
+                r = f.vec(args, cx)
+            except (OverflowError, ZeroDivisionError):
+                r = NotImplemented  # per cell below: only the cells concerned get the error
             if r is not NotImplemented:
                 return r
         n = cx.n
@@ -639,9 +644,17 @@ def call_scalar(f: Fn, args: list[Any], cx: Ctx) -> Any:
             if x.__class__ is ExcelError:
                 return x
             conv[i] = x
-    if f.ctx:
-        return f.impl(cx, *conv)
-    return f.impl(*conv)
+    # Numeric code that overflows (math.fsum, int(inf), math.ceil(inf)...) or divides by zero
+    # gives Excel's answer for numbers out of range: #NUM! / #DIV/0!, never an internal error.
+    # Only these two: any other exception is a bug and must stay visible.
+    try:
+        if f.ctx:
+            return f.impl(cx, *conv)
+        return f.impl(*conv)
+    except OverflowError:
+        return NUM
+    except ZeroDivisionError:
+        return DIV0
 
 
 def _lift(f: Fn, args: list[Any], lifted: list[int], cx: Ctx) -> np.ndarray:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kpi_xl.recalc.limits import Limits
+from kpi_xl.recalc.limits import LimitExceeded, Limits
 from kpi_xl.recalc.reader import (
     Package,
     WorkbookError,
@@ -489,10 +489,15 @@ def fill(template: str | os.PathLike[str], tables: Mapping[str, Any],
     try:
         with os.fdopen(fd, "w+b") as fh:
             done = fill_tables(src, tables, fh, limits=limits)
-        from kpi_xl.recalc.api import recalc
+        from kpi_xl.recalc.api import RecalcError, recalc
 
-        rep = recalc(tmp, out, today=today, limits=limits, strict=strict,
-                     allow_cycles=allow_cycles)
+        try:
+            rep = recalc(tmp, out, today=today, limits=limits, strict=strict,
+                         allow_cycles=allow_cycles)
+        except (RecalcError, WorkbookError, LimitExceeded) as exc:
+            # the user knows the template, not fill's hidden temporary file: name the template
+            msg = str(exc).replace(str(tmp), str(src)).replace(Path(tmp).name, src.name)
+            raise type(exc)(msg) from None
         d = rep.to_dict()
         d["path"] = str(src)
         return {"tables": done, "recalc": d}

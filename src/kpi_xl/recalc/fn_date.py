@@ -116,6 +116,11 @@ def _weekday0(serial: int) -> int:
     return (serial + 5) % 7
 
 
+#: numpy day (days since 1970-01-01, a Thursday) with the weekday of serial 0:
+#: ``(serial + _NP_DAY_OFFSET + 3) % 7 == _weekday0(serial)``.
+_NP_DAY_OFFSET = 2
+
+
 @fn("NETWORKDAYS", "NNR", min_args=2, ctx=True)
 def NETWORKDAYS(cx: Any, start: float, end: float, holidays: Any = MISSING) -> Any:
     hs = _holidays(holidays)
@@ -125,14 +130,16 @@ def NETWORKDAYS(cx: Any, start: float, end: float, holidays: Any = MISSING) -> A
     sign = 1
     if a > b:
         a, b, sign = b, a, -1
-    if a < 0:
+    if a < 0 or b > MAX_SERIAL:  # before 1900-01-00 or after 9999-12-31
         return NUM
-    days = np.arange(a, b + 1)
-    wd = (days + 5) % 7
-    work = wd < 5
-    if hs:
-        work &= ~np.isin(days, list(hs))
-    return float(sign * int(work.sum()))
+    # counted arithmetically (no array of days): serial s is the numpy day s + 2, which has
+    # the same weekday as _weekday0(s); busday_count counts Mon-Fri in [begin, end) minus
+    # the holidays in that span
+    hol = np.array(sorted(h for h in hs if a <= h <= b), dtype=np.int64) + _NP_DAY_OFFSET
+    n = np.busday_count(np.datetime64(a + _NP_DAY_OFFSET, "D"),
+                        np.datetime64(b + 1 + _NP_DAY_OFFSET, "D"),
+                        holidays=hol.astype("datetime64[D]"))
+    return float(sign * int(n))
 
 
 @fn("WORKDAY", "NNR", min_args=2, ctx=True)

@@ -14,6 +14,7 @@ from kpi_xl.recalc.values import (
     DIV0,
     MISSING,
     NUM,
+    ExcelError,
     num_result,
     power,
     snap,
@@ -87,7 +88,10 @@ def MOD(a: float, b: float) -> Any:
 def QUOTIENT(a: float, b: float) -> Any:
     if b == 0:
         return DIV0
-    return float(math.trunc(a / b))
+    q = a / b
+    if not math.isfinite(q):
+        return NUM
+    return float(math.trunc(q))
 
 
 @fn("POWER", "NN")
@@ -197,10 +201,15 @@ ROUNDUP.fn.vec = _round_vec("up")  # type: ignore[attr-defined]
 ROUNDDOWN.fn.vec = _round_vec("down")  # type: ignore[attr-defined]
 
 
-def _multiple(x: float, sig: float, up: bool) -> Any:
-    q = snap(x / sig)
+def _multiple(x: float, sig: float, up: bool, negate: bool = False) -> Any:
+    """``x`` rounded up/down to a multiple of ``sig`` (``negate``: the result's negative);
+    #NUM! when the quotient or the result is past the largest number."""
+    q = x / sig
+    if not math.isfinite(q):
+        return NUM
+    q = snap(q)
     k = math.ceil(q) if up else math.floor(q)
-    return num_result(k * sig)
+    return num_result(-(k * sig) if negate else k * sig)
 
 
 @fn("CEILING", "NN")
@@ -210,7 +219,7 @@ def CEILING(x: float, sig: float) -> Any:
     if x > 0 and sig < 0:
         return NUM
     if x < 0 and sig < 0:
-        return -_multiple(-x, -sig, True)
+        return _multiple(-x, -sig, True, negate=True)
     return _multiple(x, sig, True)
 
 
@@ -223,7 +232,7 @@ def FLOOR(x: float, sig: float) -> Any:
     if x > 0 and sig < 0:
         return NUM
     if x < 0 and sig < 0:
-        return -_multiple(-x, -sig, False)
+        return _multiple(-x, -sig, False, negate=True)
     return _multiple(x, sig, False)
 
 
@@ -233,7 +242,7 @@ def CEILING_MATH(x: float, sig: float = 1.0, mode: float = 0.0) -> Any:
         return 0.0
     sig = abs(sig)
     if x < 0 and mode != 0:
-        return -_multiple(-x, sig, True)
+        return _multiple(-x, sig, True, negate=True)
     return _multiple(x, sig, True)
 
 
@@ -243,7 +252,7 @@ def FLOOR_MATH(x: float, sig: float = 1.0, mode: float = 0.0) -> Any:
         return 0.0
     sig = abs(sig)
     if x < 0 and mode != 0:
-        return -_multiple(-x, sig, False)
+        return _multiple(-x, sig, False, negate=True)
     return _multiple(x, sig, False)
 
 
@@ -253,8 +262,10 @@ def MROUND(x: float, m: float) -> Any:
         return 0.0
     if (x > 0 and m < 0) or (x < 0 and m > 0):
         return NUM
-    q = x / m
-    return num_result(xl_round(q, 0, "half") * m)
+    q = xl_round(x / m, 0, "half")
+    if q.__class__ is ExcelError:  # the quotient is past the largest number
+        return q
+    return num_result(q * m)
 
 
 @fn("EVEN", "N")

@@ -42,7 +42,13 @@ from kpi_xl.recalc.values import (
 def _fsum(x: np.ndarray) -> float:
     if not len(x):
         return 0.0
-    return float(math.fsum(x)) if len(x) < 64 else float(np.sum(x))
+    if len(x) >= 64:
+        return float(np.sum(x))
+    try:
+        return float(math.fsum(x))
+    except OverflowError:  # an intermediate sum past the largest number: +-inf (or nan),
+        with np.errstate(over="ignore", invalid="ignore"):  # which num_result makes #NUM!
+            return float(np.sum(x))
 
 
 @fn("SUM", "R", rep=1, min_args=1, max_args=255)

@@ -145,7 +145,10 @@ _BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\x00\x00\xfe\xff", "utf-32-be"),
 
 
 def _check_prolog(name: str, head: bytes) -> None:
-    """Refuse a DTD in an XML part (entity expansion, external entities), in any encoding."""
+    """Refuse a DTD in an XML part (entity expansion, external entities), in any encoding.
+
+    ``name`` labels the part in messages: ``"book.xlsx: xl/workbook.xml"`` (the workbook's
+    file name first, as every :class:`WorkbookError` does)."""
     for bom, enc in _BOMS:
         if head.startswith(bom):
             head = head.decode(enc, errors="replace").encode("utf-8", errors="replace")
@@ -273,7 +276,7 @@ class Package:
             if info.filename.lower().endswith(_XML_SUFFIXES) and info.file_size:
                 try:
                     with self.zf.open(info) as fh:
-                        _check_prolog(info.filename, fh.read(64 * 1024))
+                        _check_prolog(f"{self.name}: {info.filename}", fh.read(64 * 1024))
                 except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
                     raise WorkbookError(
                         f"{self.name}: corrupt zip member {info.filename} ({exc})") from None
@@ -294,7 +297,7 @@ class Package:
                     if not data:
                         break
                     if first and name.lower().endswith(_XML_SUFFIXES):
-                        _check_prolog(name, data[:64 * 1024])
+                        _check_prolog(f"{self.name}: {name}", data[:64 * 1024])
                     first = False
                     yield data
         except (zipfile.BadZipFile, zlib.error, EOFError) as exc:

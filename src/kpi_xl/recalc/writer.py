@@ -674,8 +674,13 @@ def remove_stale_temps(target: str | Path) -> int:
     import glob
 
     target = Path(target)
+    # only this target's own temporaries (mkstemp's random part has no dot): not those of a
+    # sibling such as ``book.xlsx.v2.xlsx``, which another process may be writing right now
+    own = re.compile(rf"\.{re.escape(target.name)}\.[A-Za-z0-9_]+\.kpi-xl\.tmp")
     n = 0
     for old in target.parent.glob(f".{glob.escape(target.name)}.*.kpi-xl.tmp"):
+        if not own.fullmatch(old.name):
+            continue
         with contextlib.suppress(OSError):
             old.unlink()
             n += 1
