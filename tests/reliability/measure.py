@@ -287,36 +287,26 @@ BUGS = """## Bugs found
   read it whole into memory (MemoryError as a traceback); now refused as duplicate cell
   references in about a second.
 
-### Open (expected failures in the suite, strict: they turn red once fixed)
+### Fixed after this suite found them (each had a strict xfail test, now a plain test)
 
-1. **The DTD error does not name the workbook** (`reader._check_prolog` is given the part
-   name only): `kpi-xl: error: docProps/app.xml: XML with a DTD ...` -- in a batch the user
-   cannot tell which file was refused. Every other error names the file, as `WorkbookError`
-   promises. Fix: raise from `Package.stream`/the member check with
-   `f"{self.name}: {part}: ..."`.
-2. **`fill` names its own temporary file in errors of its recalculation step**: `kpi-xl:
-   error: .filled.fill.0z7s9ke3.xlsx: circular reference ...` for a template
-   `circular.xlsx`. Fix: in `fill.fill`, re-raise `RecalcError`/`WorkbookError`/
-   `LimitExceeded` from the recalculation of the temporary file with the template's name.
-3. **`fill` has no limit flags** (`--max-part-mb`, `--max-cells`, ... and `--timeout`
-   exist only on `recalc`): a template past a default limit cannot be filled. Fix: share the
-   option block of `recalc_cmd` (`limits.cli_options`) with `fill_cmd` and pass `limits=`.
-4. **Evaluator internal errors on extreme numbers** (found by the formula fuzz):
-   `SUM`/`AVERAGE` of values whose sum overflows raise `OverflowError` from `math.fsum`
-   (`fn_stats._fsum`); `FLOOR.MATH`, `CEILING`, `QUOTIENT` raise `OverflowError` ("cannot
-   convert float infinity to integer", `values.py`) and `MROUND` a `TypeError` for 1E+308 /
-   1E-308 arguments. Outside the tests these become "unsupported (internal error ...)"
-   instead of Excel's `#NUM!`. Fix: catch `OverflowError` in `_fsum` (return `inf`, which
-   `num_result` maps to `#NUM!`) and check for non-finite intermediates in the rounding
-   functions.
-5. **`NETWORKDAYS` allocates one array element per day** (`fn_date.NETWORKDAYS`:
-   `np.arange(start, end + 1)`): `=NETWORKDAYS(1,1E+8)` takes 2 s and 2.3 GB, `1E+9` would
-   need 8 GB -- a one-cell formula that exhausts memory, which the evaluation timeout cannot
-   interrupt. Fix: refuse serials past 2,958,465 (9999-12-31) with `#NUM!` and count working
-   days arithmetically (whole weeks x 5 plus the remainder, minus the holidays in range).
-6. Not a kpi-xl bug, noted: openpyxl (the templates' writer) stores a literal `_x003D_` in
-   text unescaped, so Excel would show it as `=`: still text, never a formula. `fill`
-   escapes it (`_x005F_x003D_`).
+1. **The DTD error did not name the workbook**: now `kpi-xl: error: b.xlsx: docProps/app.xml:
+   XML with a DTD ...`, so a batch says which file was refused.
+2. **`fill` named its own temporary file in errors of its recalculation step**: now the
+   template's name.
+3. **`fill` had no limit flags**: it now takes the same `--max-*` and `--timeout` flags as
+   `recalc` (one shared option block built from `limits.cli_options`).
+4. **Evaluator internal errors on extreme numbers** (`SUM(1E+308,1E+308)`, `FLOOR.MATH`,
+   `CEILING`, `QUOTIENT`, `MROUND` with 1E+308 / 1E-308): now Excel's `#NUM!`; one guard in
+   the function dispatcher maps `OverflowError`/`ZeroDivisionError` to `#NUM!`/`#DIV/0!`.
+5. **`NETWORKDAYS` allocated one array element per day** (`=NETWORKDAYS(1,1E+8)`: 2 s,
+   2.3 GB): now `#NUM!` outside Excel's date range and counted with `np.busday_count`.
+6. Stale temporary files of killed in-place runs (including a killed backup copy) are
+   removed by the next in-place run of the same workbook, under its lock.
+
+### Noted, not a kpi-xl bug
+
+* openpyxl (the templates' writer) stores a literal `_x003D_` in text unescaped, so Excel
+  would show it as `=`: still text, never a formula. `fill` escapes it (`_x005F_x003D_`).
 """
 
 
