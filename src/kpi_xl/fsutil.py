@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-__all__ = ["TEMP_SUFFIX", "atomic_output", "atomic_path", "write_bytes_atomic"]
+__all__ = ["TEMP_SUFFIX", "atomic_output", "atomic_path", "remove_stale_temps",
+           "write_bytes_atomic"]
 
 #: Every temporary file kpi-xl creates ends with this, so stray ones are recognisable.
 TEMP_SUFFIX = ".kpi-xl.tmp"
@@ -63,7 +66,9 @@ def atomic_path(target: str | Path, *, overwrite: bool = True,
     try:
         yield tmp
         _fsync(tmp)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0600
+        # mkstemp creates 0600: keep a replaced file's permissions, else the umask's default
+        os.chmod(tmp, stat.S_IMODE(target.stat().st_mode) if target.exists()
+                 else 0o666 & ~_umask())
         if backup is not None and target.exists():
             _copy_backup(target, Path(backup))
         if overwrite:
@@ -103,3 +108,21 @@ def _copy_backup(target: Path, backup: Path) -> None:
             os.link(target, tmp)
         except OSError:
             shutil.copy2(target, tmp)
+
+
+def remove_stale_temps(target: str | Path) -> int:
+    """Remove the temporary files that killed writers left beside ``target``.
+
+    Only ``target``'s own (mkstemp's random part has no dot): not those of a sibling such as
+    ``book.xlsx.v2.xlsx``, which another process may be writing right now. Call it only while
+    holding the target's lock.
+    """
+    target = Path(target)
+    own = re.compile(rf"\.{re.escape(target.name)}\.[A-Za-z0-9_]+{re.escape(TEMP_SUFFIX)}")
+    removed = 0
+    for old in target.parent.iterdir():
+        if own.fullmatch(old.name):
+            with contextlib.suppress(OSError):
+                old.unlink()
+                removed += 1
+    return removed

@@ -27,16 +27,15 @@ from __future__ import annotations
 
 import contextlib
 import math
-import os
 import re
 import struct
-import tempfile
 import zlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, ClassVar
 
+from kpi_xl import fsutil
 from kpi_xl.recalc.model import ExcelError
 from kpi_xl.recalc.reader import MAX_ROW_BYTES, MB, WorkbookError, col_letters, col_number
 
@@ -641,79 +640,18 @@ def _write_sheet(dst: BinaryIO, fh: BinaryIO, e: _Entry, local: bytes, patches: 
 @contextlib.contextmanager
 def atomic_output(target: str | Path, *, backup: str | Path | None = None,
                   clean_stale: bool = False) -> Iterator[BinaryIO]:
-    """A temporary file next to ``target``; on success it is fsynced and renamed over it.
+    """A temporary file next to ``target``; on success it is fsynced and renamed over it
+    (:func:`kpi_xl.fsutil.atomic_output`: the replaced file's permissions are kept).
 
     With ``backup``, the existing target is first hard-linked (or copied) to ``backup``, so at
     every moment ``target`` is either the intact original or the complete new file.
     ``clean_stale``: first remove temporary files that killed runs left for this target (only
     safe while holding the target's lock, as ``recalc --in-place`` does).
     """
-    target = Path(target)
-    folder = target.parent
-    folder.mkdir(parents=True, exist_ok=True)
     if clean_stale:
         remove_stale_temps(target)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".kpi-xl.tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w+b") as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        if backup is not None and target.exists():
-            _make_backup(target, Path(backup))
-        os.replace(tmp, target)
-        _fsync_dir(folder)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    with fsutil.atomic_output(target, backup=backup) as fh:
+        yield fh
 
 
-def remove_stale_temps(target: str | Path) -> int:
-    """Remove the temporary files killed runs left beside ``target`` (call under its lock)."""
-    import glob
-
-    target = Path(target)
-    # only this target's own temporaries (mkstemp's random part has no dot): not those of a
-    # sibling such as ``book.xlsx.v2.xlsx``, which another process may be writing right now
-    own = re.compile(rf"\.{re.escape(target.name)}\.[A-Za-z0-9_]+\.kpi-xl\.tmp")
-    n = 0
-    for old in target.parent.glob(f".{glob.escape(target.name)}.*.kpi-xl.tmp"):
-        if not own.fullmatch(old.name):
-            continue
-        with contextlib.suppress(OSError):
-            old.unlink()
-            n += 1
-    return n
-
-
-def _make_backup(target: Path, backup: Path) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{backup.name}.", suffix=".kpi-xl.tmp",
-                               dir=backup.parent)
-    os.close(fd)
-    os.unlink(tmp)
-    try:
-        try:
-            os.link(target, tmp)
-        except OSError:
-            import shutil
-
-            shutil.copy2(target, tmp)
-        os.replace(tmp, backup)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        dfd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dfd)
-    except OSError:
-        pass
-    finally:
-        os.close(dfd)
+remove_stale_temps = fsutil.remove_stale_temps
