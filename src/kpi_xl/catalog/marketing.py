@@ -22,6 +22,7 @@ from kpi_xl.core.validate import (
     is_blank,
     nonnegative,
     number,
+    per,
     share_of,
     subset,
     to_datetime64,
@@ -91,8 +92,7 @@ def _zero_when_absent(builder: Callable[[Callable[..., Any]], Rollup], optional:
 
 
 def _cost_per(cost: Any, cost_name: str, events: Any, events_name: str) -> float:
-    c = nonnegative(amount(cost, cost_name), cost_name)
-    return divide(c, count(events, events_name), events_name)
+    return per(cost, cost_name, events, events_name)
 
 
 @kpi(
@@ -247,9 +247,7 @@ def roas(ad_revenue: Any, ad_spend: Any) -> float:
     >>> roas(40_000, 10_000)
     4.0
     """
-    rev = nonnegative(amount(ad_revenue, "ad_revenue"), "ad_revenue")
-    spend = nonnegative(amount(ad_spend, "ad_spend"), "ad_spend")
-    return divide(rev, spend, "ad_spend")
+    return per(ad_revenue, "ad_revenue", ad_spend, "ad_spend", base_is_count=False)
 
 
 @kpi(

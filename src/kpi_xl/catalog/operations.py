@@ -19,11 +19,11 @@ from kpi_xl.core.errors import (
 from kpi_xl.core.validate import (
     amount,
     choice,
-    count,
     divide,
     nonnegative,
     number,
     optional_number,
+    per,
     value_array,
 )
 
@@ -117,8 +117,7 @@ def shipping_per_order(total_cost: Any, orders: Any) -> float:
     >>> shipping_per_order(12_600, 3_150)
     4.0
     """
-    cost = nonnegative(amount(total_cost, "total_cost"), "total_cost")
-    return divide(cost, count(orders, "orders"), "orders")
+    return per(total_cost, "total_cost", orders, "orders")
 
 
 # --- Shrinkage ----------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from kpi_xl.core.validate import (
     nonnegative,
     number,
     optional_number,
+    per,
     share_of,
     subset,
 )
@@ -308,9 +309,7 @@ def arpu(revenue: Any, active_users: Any) -> float:
     >>> arpu(50_000, 1_250)
     40.0
     """
-    r = nonnegative(amount(revenue, "revenue"), "revenue")
-    u = nonnegative(amount(active_users, "active_users"), "active_users")
-    return divide(r, u, "active_users")
+    return per(revenue, "revenue", active_users, "active_users", base_is_count=False)
 
 
 @kpi(

@@ -22,6 +22,7 @@ from kpi_xl.core.validate import (
     divide,
     nonnegative,
     number,
+    per,
     share_of,
     value_array,
 )
@@ -162,8 +163,7 @@ def average_purchase_value(revenue: Any, orders: Any) -> float:
     >>> average_purchase_value(100_000, 2_000)
     50.0
     """
-    r = nonnegative(amount(revenue, "revenue"), "revenue")
-    return divide(r, count(orders, "orders"), "orders")
+    return per(revenue, "revenue", orders, "orders")
 
 
 @kpi(

@@ -44,6 +44,7 @@ __all__ = [
     "number",
     "number_rows",
     "optional_number",
+    "per",
     "score_array",
     "score_rows",
     "share_of",
@@ -308,6 +309,20 @@ def share_of(part: Any, part_name: str, whole: Any, whole_name: str, *, counts: 
     p, w = read(part, part_name), read(whole, whole_name)
     subset(p, part_name, w, whole_name)
     return divide(p, w, whole_name)
+
+
+def per(amount_value: Any, amount_name: str, base: Any, base_name: str, *,
+        base_is_count: bool = True) -> float:
+    """An amount per unit of a base (cost per lead, revenue per order): a non-negative amount
+    over a count (or, with ``base_is_count=False``, a non-negative amount); E-NEG for negatives,
+    E-DIV0 for a zero base.
+
+    >>> per(5_000, "spend", 400, "leads")
+    12.5
+    """
+    a = nonnegative(amount(amount_value, amount_name), amount_name)
+    b = count(base, base_name) if base_is_count else nonnegative(amount(base, base_name), base_name)
+    return divide(a, b, base_name)
 
 
 def divide(numerator: float, denominator: float, denominator_name: str) -> float:
