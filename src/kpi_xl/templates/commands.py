@@ -109,8 +109,7 @@ def register(app: typer.Typer) -> None:
         seed: int = typer.Option(0, "--seed", help="Seed of the sample data."),
         force: bool = typer.Option(False, "--force", help="Overwrite existing files."),
     ) -> None:
-        """Write every template with sample data into a folder, recalculate it so cached values
-        are filled, and summarise each dashboard."""
+        """Write every template with sample data, recalculate it, summarise each dashboard."""
         from rich.console import Console
         from rich.table import Table
 
