@@ -44,7 +44,7 @@ class ExcelError(str):
         return f"ExcelError({str(self)!r})"
 
 
-@dataclass
+@dataclass(slots=True)
 class FormulaCell:
     """A formula as stored in the file (text without the leading ``=``, ``_xlfn.`` kept)."""
 

@@ -39,6 +39,7 @@ import zlib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -736,29 +737,63 @@ def _scan_fast(pkg: Package, part: str, empty_sst: frozenset[int], b: _Builder) 
         yield from stream
 
     max_col_letters = ""
-    col_of = _COL_CACHE
+    col_get = _COL_CACHE.get
     formulas = b.formulas
     max_len, max_nest, FC = b.max_len, b.max_nest, FormulaCell
     min_check = min(max_len, 2 * max_nest)  # shorter formulas can be neither too long nor deep
+    c_lt, c_r, f_count = "<" + prefix + "c", pat.c_r, pat.f_count
+    tight_findall, formula_findall = pat.formula_tight.findall, pat.formula.findall
+    rows_findall, cols_findall = pat.ref_rows.findall, pat.ref_cols.findall
+    unescape, check = _unescape_str, b.check
+    # plain cells are collected in columns, then made into FormulaCells in bulk (in order)
+    keys: list[tuple[int, int]] = []
+    rows: list[int] = []
+    cols: list[int] = []
+    texts: list[str] = []
+    vtexts: list[str] = []
+
+    def flush() -> None:
+        try:
+            cached = list(map(float, vtexts))
+        except ValueError:
+            cached = []
+            for v in vtexts:
+                if v:
+                    try:
+                        cached.append(float(v))
+                    except ValueError:
+                        cached.append(None)
+                else:
+                    cached.append(None)
+        n = len(rows)
+        formulas.update(zip(keys, map(FC, rows, cols, texts, repeat(None, n), repeat(None, n),
+                                      cached), strict=True))
+        keys.clear()
+        rows.clear()
+        cols.clear()
+        texts.clear()
+        vtexts.clear()
+
     for raw in _row_chunks(pieces(), pat.row_end):
         chunk = raw.decode("utf-8")
         del raw
-        if "<!--" in chunk or "<![CDATA[" in chunk or "<?" in chunk[2:]:
+        if "<!--" in chunk or "<![CDATA[" in chunk or chunk.find("<?", 2) >= 0:
             raise _NeedsParser
-        n_c = sum(chunk.count(t) for t in pat.c_any)
-        if n_c != chunk.count(pat.c_r):
+        n_c = chunk.count(c_r)
+        # every '<c r="' is one of the c_any forms, and each of those starts with "<c"
+        if chunk.count(c_lt) != n_c and sum(chunk.count(t) for t in pat.c_any) != n_c:
             raise _NeedsParser  # a cell without r, or r not its first attribute
-        n_f = sum(chunk.count(t) for t in pat.f_count)
-        found = pat.formula_tight.findall(chunk) if n_f else []
+        n_f = sum(chunk.count(t) for t in f_count)
+        found = tight_findall(chunk) if n_f else []
         if len(found) != n_f:
-            found = pat.formula.findall(chunk)
+            found = formula_findall(chunk)
             if len(found) != n_f:
                 raise _NeedsParser
         if n_c:
-            mr = max(map(int, pat.ref_rows.findall(chunk))) - 1
+            mr = max(map(int, set(rows_findall(chunk)))) - 1
             if mr > scan.max_row:
                 scan.max_row = mr
-            for letters in set(pat.ref_cols.findall(chunk)):
+            for letters in set(cols_findall(chunk)):
                 if (len(letters), letters) > (len(max_col_letters), max_col_letters):
                     max_col_letters = letters
                     scan.max_col = col_number(letters)
@@ -766,29 +801,32 @@ def _scan_fast(pkg: Package, part: str, empty_sst: frozenset[int], b: _Builder) 
             scan.check(b.max_cells)
         for letters, digits, cattrs, fattrs, ftext, vtext in found:
             row = int(digits) - 1
-            col = col_of.get(letters)
+            col = col_get(letters)
             if col is None:
                 col = col_number(letters)
-            if "&" in ftext:
-                ftext = _unescape_str(ftext)
+            if "&" in ftext:  # _unescape_str's first step inlined: it is almost always enough
+                text = ftext.replace("&lt;", "<").replace("&gt;", ">").replace(
+                    "&quot;", '"').replace("&apos;", "'")
+                ftext = text if "&" not in text else unescape(ftext)
             if cattrs or fattrs:
+                if rows:
+                    flush()
                 t = _attrs(cattrs).get("t") if "t=" in cattrs else None
                 if "&" in vtext:
-                    vtext = _unescape_str(vtext)
+                    vtext = unescape(vtext)
                 b.add(row, col, t, _attrs(fattrs) if fattrs else {}, ftext, vtext)
                 continue
             # the common case: <c r="A1"><f>text</f><v>number</v></c>
             if "_" in ftext or (len(ftext) > min_check and (
                     len(ftext) > max_len or ftext.count("(") > max_nest)):
-                ftext = b.check(row, col, ftext)
-            if vtext:
-                try:
-                    cached = float(vtext)
-                except ValueError:
-                    cached = None
-            else:
-                cached = None
-            formulas[(row, col)] = FC(row, col, ftext, None, None, cached)
+                ftext = check(row, col, ftext)
+            keys.append((row, col))
+            rows.append(row)
+            cols.append(col)
+            texts.append(ftext)
+            vtexts.append(vtext)
+        if rows:
+            flush()
         if 't="e"' in chunk:
             for letters, digits, v in pat.errors.findall(chunk):
                 scan.errors.append((int(digits) - 1, col_number(letters), _unescape_str(v)))
