@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from kpi_xl.catalog.rollups import sums
-from kpi_xl.catalog.schema import Example, kpi
+from kpi_xl.catalog.schema import AMOUNT_BLANKS, SCALAR_BLANKS, Example, kpi
 from kpi_xl.core.errors import DomainError
 from kpi_xl.core.validate import (
     amount,
@@ -29,9 +29,6 @@ __all__ = [
     "roi_net",
 ]
 
-AMOUNT_BLANKS = ("A scalar, or a range that is summed with blanks skipped (Excel SUM); an "
-                 "argument that is entirely blank, None or NaN is E-MISSING (None; Excel #N/A).")
-SCALAR_BLANKS = "A blank, None or NaN argument is E-MISSING (None; Excel #N/A)."
 
 
 def _positive(x: float, name: str, why: str) -> float:

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from kpi_xl.catalog.rollups import sums
-from kpi_xl.catalog.schema import Example, Param, Rollup, kpi
+from kpi_xl.catalog.schema import AMOUNT_BLANKS, Example, Param, Rollup, kpi
 from kpi_xl.core.errors import DomainError, KpiTypeError, MissingValueError
 from kpi_xl.core.validate import (
     amount,
@@ -43,8 +43,6 @@ __all__ = [
     "social_engagement_rate",
 ]
 
-AMOUNT_BLANKS = ("A scalar, or a range that is summed with blanks skipped (Excel SUM); an "
-                 "argument that is entirely blank, None or NaN is E-MISSING (None; Excel #N/A).")
 ROI_BASES = ("revenue", "gross_profit")
 EMAIL_BASES = ("delivered", "opens")
 COUNTINGS = ("people", "events")
@@ -91,10 +89,6 @@ def _zero_when_absent(builder: Callable[[Callable[..., Any]], Rollup], optional:
     return build
 
 
-def _cost_per(cost: Any, cost_name: str, events: Any, events_name: str) -> float:
-    return per(cost, cost_name, events, events_name)
-
-
 @kpi(
     excel="KPI_CAC", name="Customer acquisition cost", category="marketing", level="strategic",
     indicator="lagging", unit="currency", direction="lower_is_better",
@@ -122,7 +116,7 @@ def cac(sales_and_marketing_spend: Any, new_customers: Any) -> float:
     >>> cac([30_000, 20_000], 125)
     400.0
     """
-    return _cost_per(sales_and_marketing_spend, "sales_and_marketing_spend",
+    return per(sales_and_marketing_spend, "sales_and_marketing_spend",
                      new_customers, "new_customers")
 
 
@@ -151,7 +145,7 @@ def cpa(cost: Any, acquisitions: Any) -> float:
     >>> cpa(5_000, 200)
     25.0
     """
-    return _cost_per(cost, "cost", acquisitions, "acquisitions")
+    return per(cost, "cost", acquisitions, "acquisitions")
 
 
 @kpi(
@@ -177,7 +171,7 @@ def cost_per_lead(spend: Any, leads: Any) -> float:
     >>> cost_per_lead(5_000, 400)
     12.5
     """
-    return _cost_per(spend, "spend", leads, "leads")
+    return per(spend, "spend", leads, "leads")
 
 
 @kpi(

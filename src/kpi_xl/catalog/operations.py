@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from kpi_xl.catalog.rollups import mean_of, sums
-from kpi_xl.catalog.schema import Example, Param, Rollup, kpi
+from kpi_xl.catalog.schema import AMOUNT_BLANKS, Example, Param, Rollup, kpi
 from kpi_xl.core.errors import (
     DomainError,
     EmptyInputError,
@@ -37,8 +37,6 @@ __all__ = [
     "shrinkage_avg",
 ]
 
-AMOUNT_BLANKS = ("A scalar, or a range that is summed with blanks skipped (Excel SUM); an "
-                 "argument that is entirely blank, None or NaN is E-MISSING (None; Excel #N/A).")
 MEAN_BLANKS = ("Blank, None and NaN cells are skipped; zeros count (Excel AVERAGE). No values "
                "at all -> E-EMPTY (None; Excel #DIV/0!). Text or booleans -> E-TYPE.")
 SHRINK_BASES = ("book", "sales")

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from kpi_xl.catalog.rollups import sums
-from kpi_xl.catalog.schema import Example, Param, Rollup, kpi
+from kpi_xl.catalog.schema import AMOUNT_BLANKS, SCALAR_BLANKS, Example, Param, Rollup, kpi
 from kpi_xl.core.errors import (
     DomainError,
     KpiTypeError,
@@ -53,9 +53,6 @@ __all__ = [
     "net_revenue_retention",
 ]
 
-AMOUNT_BLANKS = ("A scalar, or a range that is summed with blanks skipped (Excel SUM); an "
-                 "argument that is entirely blank, None or NaN is E-MISSING (None; Excel #N/A).")
-SCALAR_BLANKS = "A blank, None or NaN argument is E-MISSING (None; Excel #N/A)."
 NRR_VARIANTS = ("standard", "baremetrics")
 
 

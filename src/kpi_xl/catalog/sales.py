@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from kpi_xl.catalog.rollups import sums
-from kpi_xl.catalog.schema import Example, Param, Rollup, kpi
+from kpi_xl.catalog.schema import AMOUNT_BLANKS, Example, Param, Rollup, kpi
 from kpi_xl.core.errors import DomainError
 from kpi_xl.core.validate import (
     amount,
@@ -36,8 +36,6 @@ __all__ = [
     "win_rate",
 ]
 
-COUNT_BLANKS = ("A scalar, or a range that is summed with blanks skipped (Excel SUM); an "
-                "argument that is entirely blank, None or NaN is E-MISSING (None; Excel #N/A).")
 WIN_BASES = ("closed", "pipeline")
 
 
@@ -67,7 +65,7 @@ def _zero_when_absent(builder: Callable[[Callable[..., Any]], Rollup], optional:
     formula="new_customers / leads",
     params={"new_customers": ("count", "Customers won from the leads (same period or cohort)."),
             "leads": ("count", "Leads in the period or cohort; new_customers must not exceed it.")},
-    blanks=COUNT_BLANKS,
+    blanks=AMOUNT_BLANKS,
     edge_cases=("leads = 0 -> E-DIV0", "new_customers > leads -> E-SUBSET",
                 "negative or fractional counts -> E-NEG"),
     examples=(Example((40, 500), 0.08), Example((0, 0), error="E-DIV0"),
@@ -149,7 +147,7 @@ def win_rate(won: Any, lost: Any, open: Any = 0, *, basis: str = "closed") -> fl
     params={"revenue": ("amount", "Revenue from the orders, net of returns, excluding tax and "
                                   "shipping; must be >= 0."),
             "orders": ("count", "Number of orders in the same period.")},
-    blanks=COUNT_BLANKS,
+    blanks=AMOUNT_BLANKS,
     edge_cases=("orders = 0 -> E-DIV0", "negative revenue or orders, fractional orders -> E-NEG"),
     examples=(Example((100_000, 2_000), 50.0), Example((100, 0), error="E-DIV0"),
               Example((-100, 2), error="E-NEG"), Example((None, 2_000), error="E-MISSING")),
@@ -174,7 +172,7 @@ def average_purchase_value(revenue: Any, orders: Any) -> float:
     formula="orders / unique_customers",
     params={"orders": ("count", "Orders in the period."),
             "unique_customers": ("count", "Distinct customers who ordered in the same period.")},
-    blanks=COUNT_BLANKS,
+    blanks=AMOUNT_BLANKS,
     edge_cases=("unique_customers = 0 -> E-DIV0", "negative or fractional counts -> E-NEG"),
     examples=(Example((2_000, 800), 2.5), Example((5, 0), error="E-DIV0"),
               Example((2_000, -1), error="E-NEG"), Example((2_000, None), error="E-MISSING")),
@@ -203,7 +201,7 @@ def purchase_frequency(orders: Any, unique_customers: Any) -> float:
     params={"actual_sales": ("amount", "Sales achieved in the quota period (may be negative "
                                        "after returns)."),
             "quota": ("amount", "Quota for the same period; must be > 0.")},
-    blanks=COUNT_BLANKS,
+    blanks=AMOUNT_BLANKS,
     edge_cases=("quota = 0 -> E-DIV0", "quota < 0 -> E-DOMAIN", "the result may exceed 1"),
     examples=(Example((50_000, 45_000), 1.1111111111111112, note="calcacademy: 111.11%"),
               Example((9_000_000, 10_000_000), 0.90, note="mosaic"),

@@ -26,6 +26,7 @@ import numpy as np
 from kpi_xl.core.errors import DomainError, NoResultError
 
 __all__ = [
+    "AMOUNT_BLANKS",
     "CATEGORIES",
     "DIRECTIONS",
     "ENTRY_KINDS",
@@ -33,6 +34,7 @@ __all__ = [
     "LEVELS",
     "PARAM_KINDS",
     "REGISTRY",
+    "SCALAR_BLANKS",
     "UNITS",
     "Example",
     "KpiDef",
@@ -71,6 +73,12 @@ PARAM_KINDS = ("number", "amount", "count", "ratio", "range", "scores", "duratio
 DATA_KINDS = ("amount", "count", "range", "scores", "durations", "dates")
 
 _REQUIRED = inspect.Parameter.empty
+
+#: The blank/NaN behaviour of the shared validators (``core.validate.amount``/``count`` and
+#: ``number``), stated once for every entry whose arguments use them.
+AMOUNT_BLANKS = ("A scalar, or a range that is summed with blanks skipped (Excel SUM); an "
+                 "argument that is entirely blank, None or NaN is E-MISSING (None; Excel #N/A).")
+SCALAR_BLANKS = "A blank, None or NaN argument is E-MISSING (None; Excel #N/A)."
 
 
 @dataclass(frozen=True)

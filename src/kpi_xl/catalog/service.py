@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from kpi_xl.catalog.rollups import sums
-from kpi_xl.catalog.schema import Example, Param, Rollup, kpi
+from kpi_xl.catalog.schema import AMOUNT_BLANKS, Example, Param, Rollup, kpi
 from kpi_xl.core.errors import DomainError, EmptyInputError, KpiTypeError, MissingValueError
 from kpi_xl.core.stats import STATS, native_stat, summarize
 from kpi_xl.core.timecalc import (
@@ -56,8 +56,6 @@ INVALID = Param("invalid", "'error' (default): text, off-scale or fractional sco
                 "'ignore': skip them.", kind="text", choices=INVALID_MODES)
 
 
-COUNT_BLANKS = ("A scalar, or a range that is summed with blanks skipped (Excel SUM); an "
-                "argument that is entirely blank, None or NaN is E-MISSING (None; Excel #N/A).")
 
 
 # --- Resolution rate (#47) --------------------------------------------------------------
@@ -71,7 +69,7 @@ COUNT_BLANKS = ("A scalar, or a range that is summed with blanks skipped (Excel 
     formula="resolved / received",
     params={"resolved": ("count", "Tickets resolved in the period (the tickets-resolved count)."),
             "received": ("count", "Tickets received (created) in the same period.")},
-    blanks=COUNT_BLANKS,
+    blanks=AMOUNT_BLANKS,
     edge_cases=("received = 0 -> E-DIV0",
                 "resolved > received is allowed (backlog cleared) and gives a value above 1; "
                 "it is not E-SUBSET",
@@ -807,7 +805,7 @@ FCR_BASES = ("all_contacts", "resolved_tickets")
             "basis": Param("basis", "'all_contacts' (default, Medallia) or 'resolved_tickets' "
                            "(Freshservice): what the denominator counts; the math is the same.",
                            kind="text", choices=FCR_BASES)},
-    blanks=COUNT_BLANKS,
+    blanks=AMOUNT_BLANKS,
     edge_cases=("denominator = 0 -> E-DIV0", "resolved_first_contact > denominator -> E-SUBSET",
                 "negative or fractional counts -> E-NEG",
                 "net FCR: pass the denominator minus contacts that cannot be resolved at "
@@ -861,7 +859,7 @@ def _flag(value: Any, name: str, default: bool) -> bool:
             "breached_open": ("count", "Open tickets that have already breached (default 0)."),
             "include_open_breached": ("flag", "TRUE (default): count breached open tickets in "
                                       "the denominator; FALSE: closed tickets only.")},
-    blanks=COUNT_BLANKS + " A blank breached_open is 0; a blank include_open_breached is TRUE.",
+    blanks=AMOUNT_BLANKS + " A blank breached_open is 0; a blank include_open_breached is TRUE.",
     edge_cases=("no SLA tickets -> E-EMPTY (#DIV/0!; show 'N/A' in dashboards)",
                 "negative or fractional counts -> E-NEG",
                 "compute response and resolution SLAs separately; SLA clocks follow business "

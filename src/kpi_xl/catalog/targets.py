@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kpi_xl.catalog.schema import Example, Param, kpi
+from kpi_xl.catalog.schema import SCALAR_BLANKS, Example, Param, kpi
 from kpi_xl.core.errors import DivisionByZeroError, DomainError, MissingValueError
 from kpi_xl.core.validate import (
     check_finite,
@@ -62,7 +62,6 @@ TREND_OUTPUTS = ("sentiment", "direction")
 STATUS_LABELS = {2: "excellent", 1: "on_track", 0: "at_risk", -1: "off_track", -2: "critical"}
 NO_DATA, NO_TARGET = "no_data", "no_target"
 
-SCALAR_BLANKS = "A blank, None or NaN argument is E-MISSING (None; Excel #N/A)."
 HELPER_NOTE = ("Compare rolled-up KPI values: this helper has no roll-up of its own "
                "(aggregate the KPI first, then compare).")
 

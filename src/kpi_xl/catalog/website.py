@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from kpi_xl.catalog.rollups import sums
-from kpi_xl.catalog.schema import Example, Param, Rollup, kpi
+from kpi_xl.catalog.schema import AMOUNT_BLANKS, Example, Param, Rollup, kpi
 from kpi_xl.core.errors import EmptyInputError, NegativeValueError
 from kpi_xl.core.validate import (
     choice,
@@ -28,9 +28,6 @@ __all__ = [
     "website_traffic",
 ]
 
-COUNT_BLANKS = ("A scalar, or a range that is summed with blanks skipped (Excel SUM); an "
-                "argument that is entirely blank, None or NaN is E-MISSING (None; Excel #N/A).")
-AMOUNT_BLANKS = COUNT_BLANKS
 DEFINITIONS = ("ga4", "ua")
 
 
@@ -154,7 +151,7 @@ def traffic_source_share(part: Any, total: Any) -> float:
                                             "sessions. Must not exceed sessions."),
             "definition": Param("definition", "'ga4' (default): 1 - engaged / sessions; "
                                 "'ua': bounces / sessions.", kind="text", choices=DEFINITIONS)},
-    blanks=COUNT_BLANKS + " A blank definition means 'ga4'.",
+    blanks=AMOUNT_BLANKS + " A blank definition means 'ga4'.",
     edge_cases=("sessions = 0 -> E-DIV0", "engaged or bounced > sessions -> E-SUBSET",
                 "negative or fractional counts -> E-NEG",
                 "definition other than 'ga4'/'ua' -> E-DOMAIN"),
@@ -196,7 +193,7 @@ def bounce_rate(sessions: Any, engaged_or_bounced: Any, *, definition: str = "ga
     formula="pageviews / sessions",
     params={"pageviews": ("count", "Page (or screen) views in the period."),
             "sessions": ("count", "Sessions in the same period.")},
-    blanks=COUNT_BLANKS,
+    blanks=AMOUNT_BLANKS,
     edge_cases=("sessions = 0 -> E-DIV0", "negative or fractional counts -> E-NEG"),
     examples=(Example((15_000, 6_000), 2.5), Example((100, 0), error="E-DIV0"),
               Example((-1, 10), error="E-NEG"), Example((100, None), error="E-MISSING")),
@@ -221,7 +218,7 @@ def pages_per_session(pageviews: Any, sessions: Any) -> float:
     formula="transactions / sessions",
     params={"transactions": ("count", "Ecommerce transactions (purchases) in the period."),
             "sessions": ("count", "Sessions in the same period.")},
-    blanks=COUNT_BLANKS,
+    blanks=AMOUNT_BLANKS,
     edge_cases=("sessions = 0 -> E-DIV0", "negative or fractional counts -> E-NEG",
                 "transactions > sessions is allowed (several purchases in one session) and "
                 "gives a value above 1"),

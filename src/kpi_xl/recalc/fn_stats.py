@@ -331,14 +331,20 @@ def SUMIF(rng: Any, crit: Any, sum_rng: Any = MISSING) -> Any:
     return num_result(float(np.sum(x)))
 
 
-@fn("SUMIFS", "RRV", rep=2, min_args=3, max_args=255)
-def SUMIFS(sum_rng: Any, *args: Any) -> Any:
+def _ifs_values(target: Any, args: tuple[Any, ...]) -> tuple[Any, Any]:
+    """The values of ``target`` selected by the (range, criteria) pairs of a *IFS call:
+    ``(values, None)``, or ``(None, error)`` for an odd pair list or a bad range/criteria."""
     if len(args) % 2:
-        return VALUE
+        return None, VALUE
     crits, logical = _crit_blocks(_pairs(args))
     if not crits:
-        return logical
-    x, err = _selected(sum_rng, crits, logical)
+        return None, logical
+    return _selected(target, crits, logical)
+
+
+@fn("SUMIFS", "RRV", rep=2, min_args=3, max_args=255)
+def SUMIFS(sum_rng: Any, *args: Any) -> Any:
+    x, err = _ifs_values(sum_rng, args)
     if err is not None:
         return err
     return num_result(float(np.sum(x)))
@@ -360,12 +366,7 @@ def AVERAGEIF(rng: Any, crit: Any, avg_rng: Any = MISSING) -> Any:
 
 @fn("AVERAGEIFS", "RRV", rep=2, min_args=3, max_args=255)
 def AVERAGEIFS(avg_rng: Any, *args: Any) -> Any:
-    if len(args) % 2:
-        return VALUE
-    crits, logical = _crit_blocks(_pairs(args))
-    if not crits:
-        return logical
-    x, err = _selected(avg_rng, crits, logical)
+    x, err = _ifs_values(avg_rng, args)
     if err is not None:
         return err
     if not len(x):
@@ -375,12 +376,7 @@ def AVERAGEIFS(avg_rng: Any, *args: Any) -> Any:
 
 @fn("MINIFS", "RRV", rep=2, min_args=3, max_args=255)
 def MINIFS(rng: Any, *args: Any) -> Any:
-    if len(args) % 2:
-        return VALUE
-    crits, logical = _crit_blocks(_pairs(args))
-    if not crits:
-        return logical
-    x, err = _selected(rng, crits, logical)
+    x, err = _ifs_values(rng, args)
     if err is not None:
         return err
     return float(x.min()) if len(x) else 0.0
@@ -388,12 +384,7 @@ def MINIFS(rng: Any, *args: Any) -> Any:
 
 @fn("MAXIFS", "RRV", rep=2, min_args=3, max_args=255)
 def MAXIFS(rng: Any, *args: Any) -> Any:
-    if len(args) % 2:
-        return VALUE
-    crits, logical = _crit_blocks(_pairs(args))
-    if not crits:
-        return logical
-    x, err = _selected(rng, crits, logical)
+    x, err = _ifs_values(rng, args)
     if err is not None:
         return err
     return float(x.max()) if len(x) else 0.0
